@@ -1,0 +1,36 @@
+r"""shinbo-jax: sparse Itakura-Saito NMF with learned row-wise penalties (SHINBO).
+
+Notation (used in code and docs alike):
+
+| symbol | code | meaning |
+| --- | --- | --- |
+| $V \in \mathbb R_+^{F \times N}$ | `V` | power spectrogram, F frequencies × N frames |
+| $W \in \mathbb R_+^{F \times K}$ | `W` | spectral profiles, unit ℓ1 columns |
+| $H \in \mathbb R_+^{K \times N}$ | `H` | activations; row $h_k$ is component k |
+| $\hat V = WH$ | `V_hat` | the model, floored at `eps` |
+| $\lambda \in \mathbb R_+^K$ | `lam` | one sparsity penalty per row of H |
+| $\beta$ | `beta` | β-divergence (0 = Itakura-Saito) |
+| $\gamma$ | `gamma` | MU exponent ("mm" = 1/(2−β) for β < 1) |
+| $T$ | `num_steps` | MU steps of the inner solver |
+| $M$ | `mask` | bin weights (train/validation split) |
+"""
+
+from ._divergence import beta_divergence as beta_divergence, default_eps as default_eps
+from ._hypergrad import (
+    explicit_forward_hypergradient as explicit_forward_hypergradient,
+    hypergradient as hypergradient,
+)
+from ._solver import (
+    NonFiniteError as NonFiniteError,
+    Solution as Solution,
+    init_factors as init_factors,
+    solve as solve,
+)
+from ._updates import (
+    DiversityPenalty as DiversityPenalty,
+    L1Penalty as L1Penalty,
+    Penalty as Penalty,
+    mu_exponent as mu_exponent,
+)
+
+__version__ = "0.1.0"
