@@ -162,6 +162,21 @@ def test_csv_round_trip(tmp_path, text, channel, variable):
     assert rec.variable == variable
 
 
+def test_csv_byte_order_mark_is_not_a_header(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("0.5\n-0.25\n1.0\n".encode("utf-8-sig"))
+    np.testing.assert_array_equal(shio.load_signal(path, fs=1).x, [0.5, -0.25, 1.0])
+
+
+def test_error_csv_with_two_header_lines(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("sensor\naccel\n0.5\n1.0\n")
+    pattern = r"Cannot read '.*table\.csv' as a CSV/text file.*at most one header"
+    with pytest.raises(InputError, match=pattern) as info:
+        shio.load_signal(path, fs=1)
+    one_line(info)
+
+
 def test_txt_extension_is_a_text_table(tmp_path):
     path = tmp_path / "signal.TXT"
     path.write_text("0.1\n0.2\n0.4\n")

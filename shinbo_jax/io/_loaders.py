@@ -17,6 +17,12 @@ from ._select import Channel, pick_column, resolve_fs, unreadable
 #: File extensions :func:`load_signal` understands (matched case-insensitively).
 SUPPORTED_EXTENSIONS = (".csv", ".mat", ".npy", ".txt", ".wav")
 
+# UTF-8, skipping the byte-order mark that spreadsheet programs often write.
+_TEXT_ENCODING = "utf-8-sig"
+_TABLE_LAYOUT = (
+    "numbers in comma- or whitespace-separated columns with at most one header line"
+)
+
 _Reader = Callable[[pathlib.Path, str, Any, Channel], Recording]
 
 
@@ -81,7 +87,7 @@ def _is_number(token: str) -> bool:
 def _content_lines(path: pathlib.Path, count: int) -> list[tuple[int, str]]:
     """Returns the first ``count`` non-blank, non-comment lines with their numbers."""
     found: list[tuple[int, str]] = []
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding=_TEXT_ENCODING) as handle:
         for number, text in enumerate(handle):
             stripped = text.strip()
             if stripped and not stripped.startswith("#"):
@@ -120,14 +126,24 @@ def _load_text(path: pathlib.Path, source: str, fs: Any, channel: Channel) -> Re
             # An empty table is reported below as an empty signal.
             warnings.simplefilter("ignore", UserWarning)
             data = np.loadtxt(
-                path, delimiter=delimiter, skiprows=skip, ndmin=2, dtype=np.float64
+                path,
+                delimiter=delimiter,
+                skiprows=skip,
+                ndmin=2,
+                dtype=np.float64,
+                encoding=_TEXT_ENCODING,
             )
     except Exception as exc:
-        raise unreadable(source, "CSV/text", exc) from exc
+        raise unreadable(source, "CSV/text", exc, _TABLE_LAYOUT) from exc
     samples, index = pick_column(data, channel, source, names=names)
     rate, origin = resolve_fs(fs, None, source, "CSV/text files do not store one")
     column = names[index] if names and index < len(names) else None
-    meta = {"rig": None, "format": "csv", "channel": index, "fs_origin": origin}
+    meta = {
+        "rig": None,
+        "format": path.suffix.lower().lstrip("."),
+        "channel": index,
+        "fs_origin": origin,
+    }
     return Recording(samples, rate, source, column, None, meta)
 
 

@@ -200,7 +200,7 @@ def _load_mfpt(
 ) -> Recording:
     """Builds a :class:`Recording` from an MFPT file (struct ``bearing``)."""
     key = _MFPT_SIGNAL if var is None else var
-    if channel is not None and str(channel) != "gs":
+    if channel is not None and str(channel).lower() != "gs":
         raise InputError(
             f"Unknown channel {channel!r} for MFPT file '{source}'; available "
             "channels: gs; omit channel= (or --channel) or pass channel='gs'."

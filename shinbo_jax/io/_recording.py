@@ -117,7 +117,8 @@ class Recording:
     Construction validates the signal with :func:`validate_signal`, so every
     ``Recording`` holds a finite, non-constant, 1-D float64 signal and a positive
     sampling rate. ``x`` is a private read-only copy of the samples: copy it
-    (``rec.x.copy()``) before modifying it in place.
+    (``rec.x.copy()``) before modifying it in place. Recordings compare by
+    identity.
 
     Attributes:
         x: Samples, 1-D float64, read-only.

@@ -12,22 +12,27 @@ from ._recording import check_fs
 Channel = int | str | None
 
 
-def unreadable(source: str, kind: str, exc: BaseException) -> InputError:
+def unreadable(
+    source: str, kind: str, exc: BaseException, expected: str | None = None
+) -> InputError:
     """Builds the error for a file that a reader could not parse.
 
     Args:
         source: The file, as the user gave it.
         kind: The format the file was read as, e.g. ``"WAV"``.
         exc: The reader's exception.
+        expected: What the file should hold, for the fix; defaults to
+            ``"<kind> data"``.
 
     Returns:
         An :class:`InputError` to raise ``from exc``.
     """
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    expected = expected or f"{kind} data"
     return InputError(
         f"Cannot read '{source}' as a {kind} file ({reason}); check that the file "
-        f"is complete, not corrupted and really is {kind} data."
+        f"is complete, not corrupted and really holds {expected}."
     )
 
 
