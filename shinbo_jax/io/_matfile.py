@@ -250,7 +250,7 @@ def _load_generic(
     signal, index = pick_column(_variable(fields, key, source), channel, source)
     rates = (_scalar(fields.get(name)) for name in _RATE_NAMES)
     stored = next((rate for rate in rates if rate is not None), None)
-    why = f"the file has no scalar {', '.join(_RATE_NAMES)} variable"
+    why = "the file has no scalar fs, Fs or sr variable"
     rate, origin = resolve_fs(fs, stored, source, why)
     meta = {"rig": None, "format": "mat", "channel": index, "fs_origin": origin}
     return Recording(signal, rate, source, key, None, meta)
