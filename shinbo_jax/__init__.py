@@ -15,7 +15,11 @@ Notation (used in code and docs alike):
 | $M$ | `mask` | bin weights (train/validation split) |
 """
 
-from ._divergence import beta_divergence as beta_divergence, default_eps as default_eps
+from ._divergence import (
+    beta_divergence as beta_divergence,
+    default_eps as default_eps,
+    relative_floor as relative_floor,
+)
 from ._hypergrad import (
     explicit_forward_hypergradient as explicit_forward_hypergradient,
     hypergradient as hypergradient,

@@ -25,17 +25,17 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
-__all__ = ["beta_divergence", "default_eps", "floor"]
+__all__ = ["beta_divergence", "default_eps", "floor", "relative_floor"]
 
 
 def default_eps(dtype) -> float:
-    r"""The default positivity floor for a floating dtype.
+    r"""The default positivity floor of :func:`beta_divergence` for a dtype.
 
-    The floor is $\epsilon = t^{1/3}$ with $t$ the smallest normal number of the
-    dtype (about 2.3e-13 in float32 and 2.8e-103 in float64). It is the smallest
-    floor for which $\hat v^{-3}$, the largest negative power that the
-    Itakura-Saito updates and their tangents use, stays representable, so it
-    changes data at ordinary scales not at all and still keeps every ratio finite.
+    $\epsilon = t^{1/3}$ with $t$ the smallest normal number of the dtype (about
+    2.3e-13 in float32 and 2.8e-103 in float64): the smallest floor for which
+    $\hat v^{-3}$, the largest negative power that the Itakura-Saito updates and
+    their tangents use, stays representable. It changes data at ordinary scales
+    not at all.
 
     Args:
         dtype: a floating dtype.
@@ -46,7 +46,27 @@ def default_eps(dtype) -> float:
     return float(jnp.finfo(dtype).tiny) ** (1.0 / 3.0)
 
 
-def floor(x: Array, eps: float) -> Array:
+def relative_floor(V: Array) -> Array:
+    r"""The solver's default floor: $\epsilon = arepsilon_{	ext{mach}}\,ar V$.
+
+    Machine epsilon of V's dtype times the mean of V (plus the smallest normal
+    number, so an all-zero V still gets a positive floor). Below it a bin is
+    indistinguishable from zero at the precision of the typical bin, and because
+    it scales with V the multiplicative updates stay exactly scale-equivariant.
+    In float32 it keeps $\hat V^{-2}$ and the products of the quotient rule in
+    forward mode far from overflow (about 1e14 and 1e28 relative to the data).
+
+    Args:
+        V: the data (possibly traced).
+
+    Returns:
+        A scalar array of V's dtype.
+    """
+    finfo = jnp.finfo(V.dtype)
+    return finfo.eps * jnp.mean(V) + finfo.tiny
+
+
+def floor(x: Array, eps: float | Array) -> Array:
     """`max(x, eps)` whose derivative is 1 above the floor and 0 at or below it.
 
     `jnp.maximum` splits the derivative in half at a tie; a `where` gives the

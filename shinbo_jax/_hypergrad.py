@@ -30,7 +30,7 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
-from ._divergence import floor
+from ._divergence import floor, relative_floor
 from ._solver import NonFiniteError, solve
 from ._updates import _power, mu_exponent, mu_weights
 from ._validate import is_concrete
@@ -146,7 +146,7 @@ def explicit_forward_hypergradient(
     beta: float = 0.0,
     gamma: str | float = "mm",
     mask: ArrayLike | None = None,
-    eps: float = 1e-12,
+    eps: float | None = None,
 ) -> tuple[Array, Array]:
     r"""The forward recursion $Z_t = A_t Z_{t-1} + B_t$ written out by hand.
 
@@ -169,7 +169,7 @@ def explicit_forward_hypergradient(
         outer: `outer(W, H_T, lam)`, differentiable in H and λ.
         V, W, H, lam: as for :func:`hypergradient` (W is kept fixed).
         num_steps: T.
-        beta, gamma, mask, eps: as for :func:`solve` (`eps` must be a float).
+        beta, gamma, mask, eps: as for :func:`solve`.
 
     Returns:
         `(value, grad)` with grad of shape (K,).
@@ -178,6 +178,7 @@ def explicit_forward_hypergradient(
     rank = W.shape[1]
     lam = jnp.broadcast_to(jnp.asarray(lam, H.dtype), (rank,))
     gamma = mu_exponent(gamma, beta)
+    eps = relative_floor(V) if eps is None else jnp.asarray(eps, V.dtype)
     mask = None if mask is None else jnp.asarray(mask, V.dtype)
     weight = 1.0 if mask is None else mask
 

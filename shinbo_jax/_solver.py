@@ -26,7 +26,7 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
-from ._divergence import beta_divergence, default_eps, floor
+from ._divergence import beta_divergence, floor, relative_floor
 from ._updates import (
     L1Penalty,
     Penalty,
@@ -77,8 +77,9 @@ class Solution(eqx.Module):
 class SolverConfig:
     """Static settings of the MU scan (hashable, so a `jax.jit` static argument).
 
-    See :func:`solve` for the meaning of each field; `gamma` and `eps` are
-    already resolved to floats here.
+    See :func:`solve` for the meaning of each field; `gamma` is already resolved
+    to a float here. The floor `eps` is an array argument, not a setting, since
+    its default depends on the data.
     """
 
     num_steps: int
@@ -86,7 +87,6 @@ class SolverConfig:
     gamma: float = 0.5
     update_W: bool = True
     normalize_W: bool = True
-    eps: float = 1e-12
     penalty: Penalty = L1Penalty()
     track_objective: bool = True
 
@@ -97,12 +97,17 @@ class _Carry(NamedTuple):
     V_hat: Array  # max(W H, eps) for the current W and H.
 
 
-def _model(W: Array, H: Array, eps: float) -> Array:
+def _model(W: Array, H: Array, eps: Array) -> Array:
     return floor(W @ H, eps)
 
 
 def mu_step(
-    carry: _Carry, V: Array, lam: Array, mask: Array | None, config: SolverConfig
+    carry: _Carry,
+    V: Array,
+    lam: Array,
+    mask: Array | None,
+    eps: Array,
+    config: SolverConfig,
 ) -> _Carry:
     """One step of the scheme: W update and normalisation (if enabled), H update."""
     W, H, V_hat = carry
@@ -111,34 +116,34 @@ def mu_step(
         gamma=config.gamma,
         penalty=config.penalty,
         mask=mask,
-        eps=config.eps,
+        eps=eps,
     )
     if config.update_W:
         W = update_W(V, W, H, V_hat, lam, lifted=config.normalize_W, **rules)
         if config.normalize_W:
-            W, H = normalize_columns(W, H, config.eps)
-        V_hat = _model(W, H, config.eps)
+            W, H = normalize_columns(W, H, eps)
+        V_hat = _model(W, H, eps)
     H = update_H(V, W, H, V_hat, lam, **rules)
-    return _Carry(W, H, _model(W, H, config.eps))
+    return _Carry(W, H, _model(W, H, eps))
 
 
-def _trace(carry: _Carry, V, lam, mask, config: SolverConfig) -> tuple[Array, Array]:
-    divergence = beta_divergence(V, carry.V_hat, config.beta, mask=mask, eps=config.eps)
+def _trace(carry: _Carry, V, lam, mask, eps, config: SolverConfig):
+    divergence = beta_divergence(V, carry.V_hat, config.beta, mask=mask, eps=eps)
     return divergence + config.penalty(carry.H, lam), divergence
 
 
 @ft.partial(jax.jit, static_argnames="config")
-def _solve(V, W, H, lam, mask, config: SolverConfig) -> Solution:
+def _solve(V, W, H, lam, mask, eps, config: SolverConfig) -> Solution:
     if config.update_W and config.normalize_W:
-        W, H = normalize_columns(W, H, config.eps)
+        W, H = normalize_columns(W, H, eps)
 
     def body(carry, _):
-        carry = mu_step(carry, V, lam, mask, config)
+        carry = mu_step(carry, V, lam, mask, eps, config)
         if not config.track_objective:
             return carry, None
-        return carry, _trace(carry, V, lam, mask, config)
+        return carry, _trace(carry, V, lam, mask, eps, config)
 
-    init = _Carry(W, H, _model(W, H, config.eps))
+    init = _Carry(W, H, _model(W, H, eps))
     final, trace = jax.lax.scan(body, init, None, length=config.num_steps)
     if trace is None:
         empty = jnp.zeros((0,), V.dtype)
@@ -176,8 +181,10 @@ def _prepare(V, W, H, lam, mask, num_steps, eps):
             )
         check_nonnegative_finite(mask, "mask", "use 0/1 or nonnegative weights.")
     if eps is None:
-        eps = default_eps(dtype)
-    eps = check_positive_float(eps, "eps", "the floor must be a small number > 0.")
+        eps = relative_floor(V.astype(dtype))
+    else:
+        fix = "the floor must be a small number > 0."
+        eps = jnp.asarray(check_positive_float(eps, "eps", fix), dtype)
     return V.astype(dtype), W.astype(dtype), H.astype(dtype), lam, mask, eps
 
 
@@ -244,9 +251,12 @@ def solve(
             False (a fixed W is used as given).
         mask: optional F × N weights M (0/1 to fit only some bins); every V and
             V̂ term of the updates and the divergence is multiplied by M.
-        eps: floor for V̂ = WH, V and the update denominators; `None` uses
-            :func:`default_eps` of the dtype. Keeps every ratio, logarithm and
-            tangent finite; derivatives are exact above the floor.
+        eps: absolute floor for V̂ = WH, V and the update denominators. `None`
+            (default) uses machine epsilon of the dtype times the mean of V
+            (:func:`relative_floor`), which keeps the solver exactly
+            scale-equivariant: V → cV gives the same W, H → cH and λ → λ/c.
+            Keeps every ratio, logarithm and tangent finite; derivatives are
+            exact above the floor.
         penalty: the penalty; `None` means :class:`L1Penalty`.
         track_objective: record the objective after every step (costs one
             elementwise pass with a logarithm per step).
@@ -286,11 +296,10 @@ def solve(
         gamma=mu_exponent(gamma, beta),
         update_W=bool(update_W),
         normalize_W=bool(normalize_W),
-        eps=eps,
         penalty=L1Penalty() if penalty is None else penalty,
         track_objective=bool(track_objective),
     )
-    return _report_nonfinite(_solve(V, W, H, lam, mask, config), throw)
+    return _report_nonfinite(_solve(V, W, H, lam, mask, eps, config), throw)
 
 
 def init_factors(
@@ -330,4 +339,4 @@ def init_factors(
     key_W, key_H = jax.random.split(key)
     W = scale * jnp.abs(jax.random.normal(key_W, (n_freq, rank), V.dtype))
     H = scale * jnp.abs(jax.random.normal(key_H, (rank, n_frames), V.dtype))
-    return normalize_columns(W, H, default_eps(V.dtype))
+    return normalize_columns(W, H, jnp.finfo(V.dtype).tiny)

@@ -130,8 +130,8 @@ def _power(x: Array, exponent: float) -> Array:
     """x ** exponent with the cheap forms for the common exponents."""
     if exponent == 1.0:
         return x
-    if exponent == 0.5:
-        return jnp.sqrt(x)
+    if 0.0 < exponent < 1.0:
+        return _safe_fractional_power(x, exponent)
     if exponent == -1.0:
         return 1.0 / x
     if exponent == -2.0:
@@ -140,6 +140,20 @@ def _power(x: Array, exponent: float) -> Array:
     if exponent == 0.0:
         return jnp.ones_like(x)
     return x**exponent
+
+
+def _safe_fractional_power(x: Array, exponent: float) -> Array:
+    """x ** exponent for 0 < exponent < 1, with derivative 0 (not inf) at x = 0.
+
+    The MU ratio is exactly 0 where a numerator vanishes (a row of V that is all
+    zeros, say); the true derivative of x^γ there is infinite and multiplies a
+    zero tangent, which would give NaN. The double-`where` keeps both the value
+    and the tangent finite.
+    """
+    positive = x > 0
+    safe = jnp.where(positive, x, jnp.ones_like(x))
+    powered = jnp.sqrt(safe) if exponent == 0.5 else safe**exponent
+    return jnp.where(positive, powered, jnp.zeros_like(x))
 
 
 def mu_weights(
