@@ -1,1 +1,15 @@
-"""Placeholder; filled in by its module owner."""
+"""Baselines: the kurtogram band selector and the envelope analysis built on it."""
+
+from shinbo_jax.baselines._kurtogram import (
+    KurtogramEnvelope as KurtogramEnvelope,
+    KurtogramResult as KurtogramResult,
+    fast_kurtogram as fast_kurtogram,
+    kurtogram_envelope as kurtogram_envelope,
+)
+
+__all__ = [
+    "KurtogramEnvelope",
+    "KurtogramResult",
+    "fast_kurtogram",
+    "kurtogram_envelope",
+]
