@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.signal
 import scipy.stats
+from hypothesis import given, settings, strategies as st
 
 from shinbo_jax import signals
 
@@ -153,6 +154,24 @@ def test_stft_round_trip(window, overlap, nfft):
     covered = (X.shape[1] - 1) * (window - overlap) + window
     np.testing.assert_allclose(y[:covered], x[:covered], atol=1e-10)
     np.testing.assert_array_equal(y[covered:], 0.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_samples=st.integers(64, 1500),
+    window=st.integers(8, 64),
+    hop=st.integers(1, 64),
+    extra_fft=st.integers(0, 64),
+    seed=st.integers(0, 2**16),
+)
+def test_stft_round_trip_property(n_samples, window, hop, extra_fft, seed):
+    hop = min(hop, window)  # every covered sample must lie under a frame
+    layout = {"window": window, "overlap": window - hop, "nfft": window + extra_fft}
+    x = np.random.default_rng(seed).standard_normal(max(n_samples, window))
+    X, _, _ = signals.stft(x, FS, **layout)
+    y = signals.istft(X, FS, length=x.size, **layout)
+    covered = (X.shape[1] - 1) * hop + window
+    np.testing.assert_allclose(y[:covered], x[:covered], atol=1e-10)
 
 
 def test_config_as_keywords_and_validation():

@@ -65,7 +65,7 @@ def hoyer_sparsity(H: ArrayLike) -> np.ndarray:
 
     References:
         P. O. Hoyer, "Non-negative matrix factorization with sparseness
-        constraints", JMLR 5 (2004) 1457–1469, eq. (1).
+        constraints", JMLR 5 (2004) 1457–1469.
     """
     rows = np.asarray(H, dtype=float)
     if rows.ndim not in (1, 2) or rows.shape[-1] < 2:

@@ -64,8 +64,8 @@ def wiener_reconstruct(
 
     References:
         C. Févotte, N. Bertin, J.-L. Durrieu, "Nonnegative matrix factorization
-        with the Itakura-Saito divergence", Neural Computation 21 (2009) 793–830,
-        §4 (Wiener reconstruction of the components).
+        with the Itakura-Saito divergence", Neural Computation 21 (2009) 793–830
+        (Wiener reconstruction of the components).
     """
     spectrum = np.asarray(X)
     profiles = np.asarray(W, dtype=float)

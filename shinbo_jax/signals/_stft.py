@@ -158,7 +158,7 @@ def istft(
     r"""Inverts :func:`stft` by least-squares weighted overlap-add.
 
     For a (possibly modified) STFT Y, returns the signal whose STFT is closest to
-    Y in the least-squares sense (Griffin & Lim 1984, eq. 6):
+    Y in the least-squares sense (Griffin & Lim 1984):
 
     .. math::
 
