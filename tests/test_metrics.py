@@ -103,6 +103,18 @@ def test_envelope_spectrum_finds_the_repetition_rate():
     assert freqs[np.argmax(plain)] == pytest.approx(40.0, abs=1.0)
 
 
+def test_envelope_spectrum_of_an_am_tone_is_its_modulation_line():
+    fs, n = 8000.0, 8000
+    t = np.arange(n) / fs
+    x = (1.0 + 0.5 * np.cos(2 * np.pi * 10 * t)) * np.cos(2 * np.pi * 1000 * t)
+    freqs, spectrum = metrics.envelope_spectrum(x, fs, squared=False, window=None)
+    # The Hilbert envelope is exactly 1 + 0.5 cos(2π 10 t): one line of amplitude
+    # 0.5 at 10 Hz and nothing at the carrier harmonics (2 kHz).
+    np.testing.assert_allclose(spectrum[freqs == 10.0], 0.5, rtol=1e-3)
+    assert spectrum[freqs == 2000.0] < 1e-3
+    assert np.sum(spectrum**2) == pytest.approx(0.25, rel=1e-3)
+
+
 def test_envsi_high_for_impulse_train_low_for_noise():
     x = _impulse_train(FS, 30.0, 1.0)
     noise = np.random.default_rng(3).standard_normal(x.size)
