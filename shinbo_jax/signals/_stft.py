@@ -59,7 +59,14 @@ class SpectrogramConfig:
         return self.nfft // 2 + 1
 
     def n_frames(self, n_samples: int) -> int:
-        """Number of frames N that fit entirely inside ``n_samples`` samples."""
+        """Number of frames N that fit entirely inside the signal.
+
+        Args:
+            n_samples: Signal length n.
+
+        Returns:
+            ``max(0, (n - window) // hop + 1)``.
+        """
         return max(0, (n_samples - self.window) // self.hop + 1)
 
     def analysis_window(self) -> np.ndarray:
