@@ -27,12 +27,12 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from ._divergence import beta_divergence, floor, relative_floor
+from ._tangents import UpdateRules, _plain_update, update_H_from_factors
 from ._updates import (
     L1Penalty,
     Penalty,
     mu_exponent,
     normalize_columns,
-    update_H,
     update_W,
 )
 from ._validate import (
@@ -89,12 +89,12 @@ class SolverConfig:
     normalize_W: bool = True
     penalty: Penalty = L1Penalty()
     track_objective: bool = True
+    structured_tangents: bool = True
 
 
 class _Carry(NamedTuple):
     W: Array
     H: Array
-    V_hat: Array  # max(W H, eps) for the current W and H.
 
 
 def _model(W: Array, H: Array, eps: Array) -> Array:
@@ -110,25 +110,25 @@ def mu_step(
     config: SolverConfig,
 ) -> _Carry:
     """One step of the scheme: W update and normalisation (if enabled), H update."""
-    W, H, V_hat = carry
-    rules = dict(
-        beta=config.beta,
-        gamma=config.gamma,
-        penalty=config.penalty,
-        mask=mask,
-        eps=eps,
-    )
+    W, H = carry
     if config.update_W:
-        W = update_W(V, W, H, V_hat, lam, lifted=config.normalize_W, **rules)
+        W = update_W(
+            V, W, H, _model(W, H, eps), lam, beta=config.beta, gamma=config.gamma,
+            penalty=config.penalty, mask=mask, eps=eps, lifted=config.normalize_W,
+        )  # fmt: skip
         if config.normalize_W:
             W, H = normalize_columns(W, H, eps)
-        V_hat = _model(W, H, eps)
-    H = update_H(V, W, H, V_hat, lam, **rules)
-    return _Carry(W, H, _model(W, H, eps))
+    rules = UpdateRules(config.beta, config.gamma, config.penalty)
+    if config.structured_tangents:
+        H = update_H_from_factors(V, W, H, lam, mask, eps, rules)
+    else:
+        H = _plain_update(V, W, H, lam, mask, eps, rules)
+    return _Carry(W, H)
 
 
 def _trace(carry: _Carry, V, lam, mask, eps, config: SolverConfig):
-    divergence = beta_divergence(V, carry.V_hat, config.beta, mask=mask, eps=eps)
+    V_hat = _model(carry.W, carry.H, eps)
+    divergence = beta_divergence(V, V_hat, config.beta, mask=mask, eps=eps)
     return divergence + config.penalty(carry.H, lam), divergence
 
 
@@ -143,7 +143,7 @@ def _solve(V, W, H, lam, mask, eps, config: SolverConfig) -> Solution:
             return carry, None
         return carry, _trace(carry, V, lam, mask, eps, config)
 
-    init = _Carry(W, H, _model(W, H, eps))
+    init = _Carry(W, H)
     final, trace = jax.lax.scan(body, init, None, length=config.num_steps)
     if trace is None:
         empty = jnp.zeros((0,), V.dtype)
@@ -217,6 +217,7 @@ def solve(
     eps: float | None = None,
     penalty: Penalty | None = None,
     track_objective: bool = True,
+    structured_tangents: bool = True,
     throw: bool = True,
 ) -> Solution:
     r"""Penalised β-NMF $V \approx WH$ by `num_steps` multiplicative updates.
@@ -260,6 +261,10 @@ def solve(
         penalty: the penalty; `None` means :class:`L1Penalty`.
         track_objective: record the objective after every step (costs one
             elementwise pass with a logarithm per step).
+        structured_tangents: differentiate the H update with the JVP of
+            `_tangents.py`, which does the work shared by all tangents once
+            (forward-mode hypergradients then cost far less than K primal
+            solves). False uses plain autodiff; both agree to round-off.
         throw: raise :class:`NonFiniteError` when the result holds NaN or inf
             (inside jit: through `equinox.error_if`). With False, check
             `Solution.finite` yourself.
@@ -298,6 +303,7 @@ def solve(
         normalize_W=bool(normalize_W),
         penalty=L1Penalty() if penalty is None else penalty,
         track_objective=bool(track_objective),
+        structured_tangents=bool(structured_tangents),
     )
     return _report_nonfinite(_solve(V, W, H, lam, mask, eps, config), throw)
 
