@@ -38,3 +38,17 @@ from ._updates import (
 )
 
 __version__ = "0.1.0"
+from ._fit import (
+    FitResult as FitResult,
+    fit_fixed_penalty as fit_fixed_penalty,
+    fit_mu as fit_mu,
+    fit_shinbo as fit_shinbo,
+    grid_search as grid_search,
+    shinbo_budget as shinbo_budget,
+)
+from ._outer import (
+    envsi_objective as envsi_objective,
+    holdout_objective as holdout_objective,
+    kurtosis_objective as kurtosis_objective,
+    reconstruction_objective as reconstruction_objective,
+)

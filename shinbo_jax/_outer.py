@@ -1,0 +1,141 @@
+r"""Outer (upper-level) objectives $E$ for learning the row penalties λ.
+
+An outer objective is any differentiable scalar function
+`E(W, H, lam, V, validation_mask)` of the inner solver's output; the fit
+minimises it over λ. Which objective SHINBO itself uses is not public, so the
+choices here are ours (see docs/method.md):
+
+- `"holdout"`: the Itakura-Saito divergence on time-frequency bins held out from
+  the inner fit. Periodogram bins of noise are nearly independent, so this is an
+  honest bias-variance trade-off with an interior optimum in λ.
+- `"reconstruction"`: the IS divergence on the bins the inner problem fitted. With
+  exact inner solutions λ = 0 minimises it, so descent drives λ towards 0; kept to
+  show that.
+- `kurtosis_objective(weight)`: holdout plus a label-free reward for the
+  impulsiveness (kurtosis) of the most impulsive row of H.
+- `envsi_objective(fault_freq, frame_rate)`: reward the envelope-spectrum energy at
+  a known fault frequency of the most periodic row of H.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from ._divergence import beta_divergence
+
+__all__ = [
+    "OuterObjective",
+    "envsi_objective",
+    "holdout_objective",
+    "kurtosis_objective",
+    "reconstruction_objective",
+    "resolve_outer",
+]
+
+OuterObjective = Callable[[Array, Array, Array, Array, Array], Array]
+
+
+def holdout_objective(W, H, lam, V, validation_mask) -> Array:
+    r"""$E = D_{IS}(V \mid WH)$ on the held-out bins, divided by their number."""
+    count = jnp.maximum(jnp.sum(validation_mask), 1.0)
+    return beta_divergence(V, W @ H, 0.0, mask=validation_mask) / count
+
+
+def reconstruction_objective(W, H, lam, V, validation_mask) -> Array:
+    r"""$E = D_{IS}(V \mid WH)$ on the fitted bins, per bin (the literal reading)."""
+    fitted = 1.0 - validation_mask
+    count = jnp.maximum(jnp.sum(fitted), 1.0)
+    return beta_divergence(V, W @ H, 0.0, mask=fitted) / count
+
+
+def _row_kurtosis(H: Array) -> Array:
+    """Pearson kurtosis E[(h − μ)⁴]/σ⁴ of each row of H (Gaussian: 3)."""
+    centred = H - jnp.mean(H, axis=1, keepdims=True)
+    variance = jnp.mean(centred**2, axis=1) + 1e-30
+    return jnp.mean(centred**4, axis=1) / variance**2
+
+
+def kurtosis_objective(weight: float = 0.05, temperature: float = 0.2):
+    r"""Holdout fit minus a reward for the most impulsive activation row.
+
+    $E = E_{\text{holdout}} - w \cdot \operatorname{smoothmax}_k \log \kappa(h_k)$,
+    with κ the kurtosis and a log-sum-exp smooth maximum of temperature τ.
+
+    Args:
+        weight: w, the weight of the impulsiveness reward against the fit.
+        temperature: τ of the smooth maximum (small: close to the max).
+
+    Returns:
+        An outer objective.
+    """
+
+    def objective(W, H, lam, V, validation_mask):
+        log_kurtosis = jnp.log(_row_kurtosis(H))
+        reward = temperature * jax.nn.logsumexp(log_kurtosis / temperature)
+        return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+
+    return objective
+
+
+def activation_envsi(H: Array, fault_freq: float, frame_rate: float, n_harmonics=3):
+    r"""ENVSI of each row of H read as an envelope sampled at the frame rate:
+    energy of $|\mathrm{DFT}(h_k - \bar h_k)|$ at the fault harmonics (±1 bin)
+    over its energy up to $(M + 0.5) f_{\text{fault}}$."""
+    n_frames = H.shape[1]
+    spectrum = jnp.abs(jnp.fft.rfft(H - jnp.mean(H, axis=1, keepdims=True), axis=1))
+    freqs = jnp.fft.rfftfreq(n_frames, 1.0 / frame_rate)
+    resolution = frame_rate / n_frames
+    on_line = jnp.zeros_like(freqs, dtype=bool)
+    for harmonic in range(1, n_harmonics + 1):
+        on_line |= jnp.abs(freqs - harmonic * fault_freq) <= 1.01 * resolution
+    in_band = (freqs > 0) & (freqs <= (n_harmonics + 0.5) * fault_freq)
+    energy = spectrum**2
+    return jnp.sum(energy * on_line, axis=1) / (
+        jnp.sum(energy * in_band, axis=1) + 1e-30
+    )
+
+
+def envsi_objective(
+    fault_freq: float, frame_rate: float, weight: float = 1.0, temperature=0.05
+):
+    r"""Fault-aware objective for a known fault frequency:
+    $E = E_{\text{holdout}} - w \cdot \operatorname{smoothmax}_k
+    \mathrm{ENVSI}(h_k)$.
+
+    Args:
+        fault_freq: the fault frequency in Hz (from shaft speed and geometry).
+        frame_rate: frames per second of the spectrogram (fs / hop).
+        weight: w.
+        temperature: τ of the log-sum-exp smooth maximum.
+
+    Returns:
+        An outer objective.
+    """
+
+    def objective(W, H, lam, V, validation_mask):
+        scores = activation_envsi(H, fault_freq, frame_rate)
+        reward = temperature * jax.nn.logsumexp(scores / temperature)
+        return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+
+    return objective
+
+
+_NAMED = {"holdout": holdout_objective, "reconstruction": reconstruction_objective}
+
+
+def resolve_outer(outer: str | OuterObjective) -> tuple[OuterObjective, bool]:
+    """The objective function and whether the inner fit must hold bins out."""
+    if callable(outer):
+        return outer, True
+    if outer == "kurtosis":
+        return kurtosis_objective(), True
+    if outer not in _NAMED:
+        raise ValueError(
+            f"`outer` must be 'holdout', 'reconstruction', 'kurtosis' or a callable "
+            f"E(W, H, lam, V, validation_mask), got {outer!r}."
+        )
+    return _NAMED[outer], outer == "holdout"
