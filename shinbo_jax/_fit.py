@@ -27,6 +27,7 @@ from collections.abc import Callable
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from jax import Array
 from jax.typing import ArrayLike
@@ -40,6 +41,7 @@ from ._validate import (
     check_matrix,
     check_nonnegative_finite,
     check_positive_int,
+    is_concrete,
 )
 
 __all__ = ["FitResult", "fit_fixed_penalty", "fit_mu", "fit_shinbo", "grid_search"]
@@ -199,7 +201,8 @@ def _check_fit_options(schedule, parametrization, outer_steps, inner_steps, lam0
         )
     check_positive_int(outer_steps, "outer_steps", "take at least one outer step.")
     check_positive_int(inner_steps, "inner_steps", "run at least one MU step.")
-    if parametrization == "log" and not jnp.all(jnp.asarray(lam0) > 0):
+    concrete = is_concrete(lam0)
+    if parametrization == "log" and concrete and not np.all(np.asarray(lam0) > 0):
         raise ValueError(
             f"`lam0` must be positive with parametrization='log', got {lam0}; "
             "start from a small positive value such as 0.1."

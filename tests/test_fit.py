@@ -1,0 +1,120 @@
+"""The bi-level fit: constraints, determinism, jit/vmap, optimisers, baselines."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from helpers import assert_close, random_problem
+
+import shinbo_jax as sj
+
+SMALL = dict(outer_steps=4, inner_steps=3, refit_steps=3)
+
+
+def _data():
+    V, _, _ = random_problem(seed=60, shape=(14, 30))
+    return V
+
+
+@pytest.mark.parametrize("schedule", ["alternating", "joint", "realtime"])
+@pytest.mark.parametrize("parametrization", ["log", "projection"])
+def test_lambda_stays_nonnegative_and_results_finite(schedule, parametrization):
+    result = sj.fit_shinbo(
+        _data(), 2, key=jax.random.key(0), schedule=schedule,
+        parametrization=parametrization, optimizer=optax.sgd(5.0), **SMALL,
+    )  # fmt: skip
+    assert np.all(np.asarray(result.history["lam"]) >= 0)
+    assert np.all(np.asarray(result.lam) >= 0)
+    for array in (result.W, result.H, result.history["outer"]):
+        assert np.all(np.isfinite(np.asarray(array)))
+
+
+def test_lambda_moves_and_history_has_one_row_per_step():
+    result = sj.fit_shinbo(_data(), 3, key=jax.random.key(1), **SMALL)
+    assert result.history["lam"].shape == (4, 3)
+    assert not np.allclose(result.history["lam"][0], result.lam)
+
+
+def test_same_key_same_result_and_jit_equals_eager():
+    V = _data()
+    first = sj.fit_shinbo(V, 2, key=jax.random.key(2), **SMALL)
+    second = sj.fit_shinbo(V, 2, key=jax.random.key(2), **SMALL)
+    assert_close(first.lam, second.lam, rtol=0, atol=0)
+    jitted = jax.jit(lambda V: sj.fit_shinbo(V, 2, key=jax.random.key(2), **SMALL).lam)
+    assert_close(jitted(V), first.lam)
+
+
+def test_vmap_over_keys():
+    V = _data()
+    keys = jax.random.split(jax.random.key(3), 3)
+    lams = jax.vmap(lambda k: sj.fit_shinbo(V, 2, key=k, **SMALL).lam)(keys)
+    looped = jnp.stack([sj.fit_shinbo(V, 2, key=k, **SMALL).lam for k in keys])
+    assert_close(lams, looped)
+
+
+@pytest.mark.parametrize(
+    "optimizer", [optax.sgd(1.0), optax.adam(0.05), optax.lion(0.01)]
+)
+def test_any_optax_optimizer(optimizer):
+    result = sj.fit_shinbo(
+        _data(), 2, key=jax.random.key(4), optimizer=optimizer, **SMALL
+    )
+    assert np.all(np.isfinite(np.asarray(result.lam)))
+
+
+def test_callback_reports_progress():
+    seen = []
+    sj.fit_shinbo(
+        _data(), 2, key=jax.random.key(5), callback=lambda *a: seen.append(a),
+        callback_every=2, **SMALL,
+    )  # fmt: skip
+    jax.effects_barrier()
+    assert [int(step) for step, _, _ in seen] == [2, 4]
+
+
+def test_scale_of_data_does_not_change_lambda():
+    V = _data()
+    small = sj.fit_shinbo(V, 2, key=jax.random.key(6), **SMALL)
+    large = sj.fit_shinbo(1e4 * V, 2, key=jax.random.key(6), **SMALL)
+    # Same problem after scaling to mean 1; only round-off of the scaling differs.
+    np.testing.assert_allclose(small.lam, large.lam, rtol=1e-8)
+    np.testing.assert_allclose(1e4 * small.H, large.H, rtol=1e-7)
+
+
+def test_baselines_share_initialisation_and_budget():
+    V = _data()
+    mu = sj.fit_mu(V, 2, key=jax.random.key(7), num_steps=30)
+    fixed = sj.fit_fixed_penalty(V, 2, 0.0, key=jax.random.key(7), num_steps=30)
+    assert_close(mu.H, fixed.H)
+    assert mu.history["divergence"].shape == (30,)
+    penalised = sj.fit_fixed_penalty(V, 2, 2.0, key=jax.random.key(7), num_steps=30)
+    assert penalised.H.sum() < mu.H.sum()
+
+
+def test_grid_search_scores_every_point_and_returns_the_best():
+    V = _data()
+    grid = jnp.array([0.0, 0.1, 1.0, 10.0])
+    best, scores = sj.grid_search(V, 2, grid, key=jax.random.key(8), num_steps=20)
+    assert scores.shape == (4,)
+    assert_close(best.lam, jnp.full(2, grid[jnp.argmin(scores)]))
+    rowwise = jnp.array([[0.0, 1.0], [1.0, 0.0]])
+    best_rows, scores_rows = sj.grid_search(
+        V, 2, rowwise, key=jax.random.key(8), num_steps=20
+    )
+    assert scores_rows.shape == (2,)
+
+
+@pytest.mark.parametrize(
+    "option, pattern",
+    [
+        (dict(schedule="online"), "`schedule` must be one of"),
+        (dict(parametrization="softplus"), "`parametrization` must be 'log'"),
+        (dict(outer="magic"), "`outer` must be 'holdout'"),
+        (dict(lam0=0.0), "`lam0` must be positive"),
+        (dict(outer_steps=0), "`outer_steps` must be at least 1"),
+    ],
+)
+def test_bad_fit_options(option, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        sj.fit_shinbo(_data(), 2, key=jax.random.key(9), **(SMALL | option))
