@@ -94,6 +94,7 @@ def hypergradient(
 
     Examples:
         >>> import jax, jax.numpy as jnp
+        >>> from shinbo_jax import init_factors
         >>> V = jax.random.exponential(jax.random.key(0), (12, 30)) + 0.1
         >>> W, H = init_factors(jax.random.key(1), V, 2)
         >>> sparsity = lambda W, H, lam: jnp.sum(H)
