@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ._demo import add_demo_parser
+from ._separate import add_separate_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     add_demo_parser(commands)
+    add_separate_parser(commands)
     return parser
 
 
