@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ._demo import add_demo_parser
+from ._experiment import add_experiment_parser
 from ._separate import add_separate_parser
 
 
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     add_demo_parser(commands)
     add_separate_parser(commands)
+    add_experiment_parser(commands)
     return parser
 
 
