@@ -52,3 +52,10 @@ from ._outer import (
     kurtosis_objective as kurtosis_objective,
     reconstruction_objective as reconstruction_objective,
 )
+from ._sweep import (
+    SweepPlan as SweepPlan,
+    SweepResult as SweepResult,
+    plan_sweep as plan_sweep,
+    sweep as sweep,
+    sweep_config_bytes as sweep_config_bytes,
+)
