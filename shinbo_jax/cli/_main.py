@@ -8,6 +8,7 @@ import sys
 from ._demo import add_demo_parser
 from ._experiment import add_experiment_parser
 from ._separate import add_separate_parser
+from ._sweep import add_sweep_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_parser(commands)
     add_separate_parser(commands)
     add_experiment_parser(commands)
+    add_sweep_parser(commands)
     return parser
 
 
