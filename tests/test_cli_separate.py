@@ -36,9 +36,7 @@ def _npy(tmp_path, samples, name="sim.npy"):
     return path
 
 
-def test_separate_simulated_wav_writes_results_and_table(
-    wav_file, tmp_path, capsys
-):
+def test_separate_simulated_wav_writes_results_and_table(wav_file, tmp_path, capsys):
     out = tmp_path / "out"
     argv = ["separate", str(wav_file), "--fault-freq", "30", "--compare", "--out"]
     status = main([*argv, str(out), *FAST])
