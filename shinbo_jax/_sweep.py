@@ -259,6 +259,16 @@ def _run_batch(data_index, seed_index, lam_index, V_stack, key_data, grid, spec)
     return jax.vmap(one)(data_index, seed_index, lam_index)
 
 
+@ft.lru_cache(maxsize=32)
+def _compiled_batch(spec: _Spec, batch: NamedSharding, replicated: NamedSharding):
+    """The jitted batch function, shared by plans of equal settings (no retrace)."""
+    return jax.jit(
+        ft.partial(_run_batch, spec=spec),
+        in_shardings=(batch,) * 3 + (replicated,) * 3,
+        out_shardings=replicated,
+    )
+
+
 class SweepPlan:
     """A sweep cut into chunks: build with :func:`plan_sweep`, run chunk by chunk.
 
@@ -295,11 +305,7 @@ class SweepPlan:
         self.config_bytes = sweep_config_bytes(
             n_freq, n_frames, spec.rank, V_stack.dtype, spec.method
         )
-        self._compiled = jax.jit(
-            ft.partial(_run_batch, spec=spec),
-            in_shardings=(batch,) * 3 + (replicated,) * 3,
-            out_shardings=replicated,
-        )
+        self._compiled = _compiled_batch(spec, batch, replicated)
 
     def chunk_configs(self, index: int) -> np.ndarray:
         """The configuration numbers of chunk `index`."""

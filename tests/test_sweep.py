@@ -1,0 +1,198 @@
+"""`sweep`, `plan_sweep` and `shinbo sweep`: sharding, chunking, resuming."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from helpers import assert_close
+
+import shinbo_jax as sj
+from shinbo_jax.cli import main
+
+LAMS = np.array([0.0, 0.3, 2.0])
+SEEDS = (0, 1)
+FIELDS = ("lam", "objective", "divergence", "hoyer", "W", "H")
+
+
+def data_stack(shape=(12, 20)):
+    """Two same-shape positive spectrograms, B × F × N."""
+    keys = jax.random.split(jax.random.key(0), 2)
+    return jnp.stack([jax.random.exponential(key, shape) + 0.05 for key in keys])
+
+
+def assert_same_results(actual, expected, rtol=1e-10):
+    # Differently vectorised loops may associate sums differently: round-off only.
+    for name in ("data_index", "seed_index", "lam_index", "finite"):
+        np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name))
+    for name in FIELDS:
+        if getattr(expected, name) is not None:
+            assert_close(getattr(actual, name), getattr(expected, name), rtol, 1e-12)
+
+
+_CHILD = """
+import sys, numpy as np, jax, shinbo_jax as sj
+folder = sys.argv[1]
+plan = sj.plan_sweep(np.load(folder + "/V.npy"), np.load(folder + "/lams.npy"),
+                     seeds=(0, 1), num_steps=15, chunk_size=5, return_factors=True)
+assert plan.num_devices == 8 and plan.padded_size == 8, plan.num_devices
+result = plan.run()
+for name, value in result.arrays().items():
+    np.save(f"{folder}/{name}.npy", value)
+"""
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The sweep of `data_stack()` in one chunk on the one device of this process."""
+    return sj.sweep(data_stack(), LAMS, seeds=SEEDS, num_steps=15, return_factors=True)
+
+
+def test_sharded_over_eight_devices_equals_unsharded(tmp_path, reference):
+    V = data_stack()
+    np.save(tmp_path / "V.npy", np.asarray(V))
+    np.save(tmp_path / "lams.npy", LAMS)
+    env = dict(
+        os.environ,
+        XLA_FLAGS="--xla_force_host_platform_device_count=8",
+        JAX_ENABLE_X64="1",
+        JAX_PLATFORMS="cpu",
+    )
+    child = [sys.executable, "-c", textwrap.dedent(_CHILD), str(tmp_path)]
+    done = subprocess.run(child, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = reference
+    assert len(jax.devices()) == 1
+    sharded = sj.SweepResult(
+        **{name: np.load(tmp_path / f"{name}.npy") for name in expected.arrays()}
+    )
+    assert len(sharded) == 12  # 3 chunks padded to 8 slots: the padding is gone
+    assert_same_results(sharded, expected)
+
+
+def test_results_do_not_depend_on_the_chunk_size(reference):
+    V = data_stack()
+    runs = [
+        sj.sweep(V, LAMS, seeds=SEEDS, num_steps=15, chunk_size=size,
+                 return_factors=True)
+        for size in (1, 5)
+    ] + [reference]  # fmt: skip
+    assert [len(run) for run in runs] == [12, 12, 12]
+    assert reference.W.shape == (12, 12, 2) and reference.H.shape == (12, 2, 20)
+    # Configuration c = (b·S + s)·G + g: λ fastest, then the seed, then the data.
+    np.testing.assert_array_equal(runs[0].lam_index, np.tile([0, 1, 2], 4))
+    np.testing.assert_array_equal(runs[0].seed_index, np.tile([0, 0, 0, 1, 1, 1], 2))
+    np.testing.assert_array_equal(runs[0].data_index, np.repeat([0, 1], 6))
+    for run in runs[1:]:
+        assert_same_results(run, runs[0])
+
+
+def test_chunk_size_follows_the_memory_bound():
+    V = data_stack()
+    config_bytes = sj.sweep_config_bytes(12, 20, 2, V.dtype)
+    plan = sj.plan_sweep(V, LAMS, seeds=SEEDS, max_batch_bytes=5 * config_bytes)
+    assert (plan.chunk_size, plan.num_chunks, plan.config_bytes) == (5, 3, config_bytes)
+    tiny = sj.plan_sweep(V, LAMS, seeds=SEEDS, max_batch_bytes=1)
+    assert tiny.chunk_size == 1  # at least one configuration per device
+    huge = sj.plan_sweep(V, LAMS, seeds=SEEDS, max_batch_bytes=2**40)
+    assert (huge.chunk_size, huge.num_chunks) == (12, 1)
+    assert sj.sweep_config_bytes(12, 20, 2, jnp.float32) * 2 == config_bytes
+
+
+def test_each_method_matches_its_single_run():
+    V = data_stack()[0]
+    key = jax.random.key(1)
+    kwargs = dict(seeds=(1,), num_steps=10, return_factors=True)
+    W0, H0 = sj.init_factors(key, V, 2)
+    single = sj.solve(V, W0, H0, 0.3, num_steps=10)
+    swept = sj.sweep(V, [0.3], method="solve", **kwargs)
+    assert_close(swept.H[0], single.H)
+    assert_close(swept.objective[0], single.objective[-1])
+    fixed = sj.fit_fixed_penalty(V, 2, 0.3, key=key, num_steps=10)
+    swept = sj.sweep(V, [0.3], method="fixed", **kwargs)
+    assert_close(swept.W[0], fixed.W)
+    assert_close(swept.H[0], fixed.H)
+    options = dict(outer_steps=3, inner_steps=3, refit_steps=3)
+    shinbo = sj.fit_shinbo(V, 2, key=key, lam0=0.3, **options)
+    swept = sj.sweep(V, [0.3], method="shinbo", fit_options=options, **kwargs)
+    assert_close(swept.lam[0], shinbo.lam)
+    assert_close(swept.H[0], shinbo.H)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(method="nmf"), "`method` must be one of"),
+        (dict(method="mu", lams=[0.1]), "`lams` must be None for method='mu'"),
+        (dict(lams=np.ones((2, 3))), r"`lams` must have shape \(G,\) or \(G, 2\)"),
+        (dict(lams=[-0.1]), "finite and ≥ 0"),
+        (dict(fit_options=dict(outer_steps=2)), "applies to method='shinbo' only"),
+        (dict(seeds=()), "`seeds` must be a non-empty list"),
+        (dict(V=np.ones((1, 2, 3, 4))), "B × F × N stack"),
+    ],
+)
+def test_invalid_arguments_are_refused(kwargs, match):
+    kwargs = dict(dict(V=data_stack()[0], lams=LAMS), **kwargs)
+    with pytest.raises(ValueError, match=match):
+        sj.plan_sweep(kwargs.pop("V"), kwargs.pop("lams"), **kwargs)
+
+
+_CONFIG = """
+[data]
+noise_std = [1.0, 3.0]
+duration = 0.2
+dtype = "float64"
+
+[sweep]
+method = "fixed"
+num_steps = 15
+lam = [0.0, 0.1, 1.0]
+seeds = [0, 1]
+chunk_size = {chunk_size}
+"""
+
+
+def write_config(folder, chunk_size=4):
+    path = folder / "sweep.toml"
+    path.write_text(_CONFIG.format(chunk_size=chunk_size), encoding="utf-8")
+    return str(path)
+
+
+def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, capsys):
+    config = write_config(tmp_path)
+    resumed, fresh = tmp_path / "resumed", tmp_path / "fresh"
+    assert main(["sweep", config, "--out", str(resumed), "--max-chunks", "1"]) == 0
+    assert "rerun to continue" in capsys.readouterr().out
+    first = resumed / "chunks" / "chunk-00000.npz"
+    assert sorted(p.name for p in first.parent.iterdir()) == ["chunk-00000.npz"]
+    assert not (resumed / "results.csv").exists()
+    stamp = first.stat().st_mtime_ns
+    assert main(["sweep", config, "--out", str(resumed)]) == 0
+    assert first.stat().st_mtime_ns == stamp  # the finished chunk was not redone
+    assert main(["sweep", config, "--out", str(fresh)]) == 0
+    table = (resumed / "results.csv").read_bytes()
+    assert table == (fresh / "results.csv").read_bytes()
+    assert table.count(b"\n") == 1 + 12 and b"False" not in table
+    assert (fresh / "sweep.png").stat().st_size > 1000
+    # A finished folder reruns to the same table without computing anything.
+    assert main(["sweep", config, "--out", str(resumed)]) == 0
+    assert (resumed / "results.csv").read_bytes() == table
+
+
+def test_a_folder_of_another_sweep_is_refused(tmp_path, capsys):
+    out = str(tmp_path / "out")
+    assert (
+        main(["sweep", write_config(tmp_path), "--out", out, "--max-chunks", "0"]) == 0
+    )
+    other = tmp_path / "other"
+    other.mkdir()
+    status = main(["sweep", write_config(other, chunk_size=3), "--out", out])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "different config" in err and "[sweep] chunk_size" in err
