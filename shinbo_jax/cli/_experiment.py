@@ -74,6 +74,7 @@ _ENTRY_KEYS = {
 
 
 def add_experiment_parser(commands) -> None:
+    """Registers `shinbo experiment` on the subcommand parsers `commands`."""
     parser = commands.add_parser(
         "experiment",
         help="run every method on every recording of a config",
@@ -205,6 +206,7 @@ def _data_folder(args) -> pathlib.Path:
 
 
 def run_experiment(args) -> int:
+    """Runs `shinbo experiment` for parsed `args`; returns the exit status."""
     config = read_config(args.config)
     settings = settings_from_config(config)
     folder = _data_folder(args)

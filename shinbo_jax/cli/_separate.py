@@ -78,7 +78,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="SECONDS",
-        help="analyse only this many seconds (default: all)",
+        help="analyse one segment of this length from --start (default: all)",
     )
 
 
@@ -108,6 +108,7 @@ def add_method_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_separate_parser(commands) -> None:
+    """Registers `shinbo separate` on the subcommand parsers `commands`."""
     parser = commands.add_parser(
         "separate",
         help="separate the fault signal of one recording",
@@ -118,7 +119,10 @@ def add_separate_parser(commands) -> None:
     parser.add_argument("path", type=pathlib.Path, help="WAV, MAT, NPY or CSV file")
     add_input_arguments(parser)
     fault = parser.add_argument_group("fault line (give --fault-freq, or --fault)")
-    fault.add_argument("--fault-freq", type=float, metavar="HZ")
+    fault.add_argument(
+        "--fault-freq", type=float, metavar="HZ",
+        help="fault line in Hz; must lie below min(frame rate / 2, fs / 11)",
+    )  # fmt: skip
     fault.add_argument("--fault", choices=FAULT_KINDS, help="defect kind")
     fault.add_argument(
         "--bearing",
@@ -251,6 +255,7 @@ def load_checked(args) -> tuple[Recording, np.ndarray, float]:
 
 
 def run_separate(args) -> int:
+    """Runs `shinbo separate` for parsed `args`; returns the exit status."""
     methods = METHODS if args.compare else ("shinbo",)
     settings = settings_from_args(args, methods)
     recording, x, fs = load_checked(args)
