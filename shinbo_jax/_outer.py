@@ -59,7 +59,7 @@ def _row_kurtosis(H: Array) -> Array:
     return jnp.mean(centred**4, axis=1) / variance**2
 
 
-def kurtosis_objective(weight: float = 0.05, temperature: float = 0.2):
+def kurtosis_objective(weight: float = 0.01, temperature: float = 0.2):
     r"""Holdout fit minus a reward for the most impulsive activation row.
 
     $E = E_{\text{holdout}} - w \cdot \operatorname{smoothmax}_k \log \kappa(h_k)$,
@@ -118,6 +118,67 @@ def envsi_objective(
 
     def objective(W, H, lam, V, validation_mask):
         scores = activation_envsi(H, fault_freq, frame_rate)
+        reward = temperature * jax.nn.logsumexp(scores / temperature)
+        return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+
+    return objective
+
+
+def _harmonic_comb(n_frames: int, frame_rate: float, f_min, f_max, n_harmonics):
+    """0/1 matrix (candidates × rfft bins): bins within one bin of the first
+    `n_harmonics` multiples of each candidate fundamental in [f_min, f_max]."""
+    import numpy as np
+
+    resolution = frame_rate / n_frames
+    n_bins = n_frames // 2 + 1
+    first = max(int(np.ceil(f_min / resolution)), 2)
+    last = min(int(np.floor(f_max / resolution)), (n_bins - 2) // n_harmonics)
+    candidates = np.arange(first, last + 1)
+    comb = np.zeros((candidates.size, n_bins))
+    for harmonic in range(1, n_harmonics + 1):
+        for offset in (-1, 0, 1):
+            comb[np.arange(candidates.size), harmonic * candidates + offset] = 1.0
+    return comb, candidates * resolution
+
+
+def periodicity_scores(
+    H: Array, frame_rate: float, f_min=5.0, f_max=300.0, n_harmonics=3, temperature=0.02
+) -> Array:
+    r"""Blind periodicity of each row of H: the share of the energy of
+    $|\mathrm{DFT}(h_k - \bar h_k)|^2$ that falls on the first M harmonics of the
+    best fundamental in [f_min, f_max] (a smooth maximum over candidates), i.e.
+    ENVSI maximised over the unknown fault frequency. A single spike or white
+    activation scores low; a periodic impulse train scores high."""
+    comb, _ = _harmonic_comb(H.shape[1], frame_rate, f_min, f_max, n_harmonics)
+    centred = H - jnp.mean(H, axis=1, keepdims=True)
+    energy = jnp.abs(jnp.fft.rfft(centred, axis=1)) ** 2
+    share = (energy @ jnp.asarray(comb.T, H.dtype)) / (
+        jnp.sum(energy[:, 1:], axis=1, keepdims=True) + 1e-30
+    )
+    return temperature * jax.nn.logsumexp(share / temperature, axis=1)
+
+
+def periodicity_objective(
+    frame_rate: float, weight: float = 1.0, f_min=5.0, f_max=300.0, temperature=0.02
+):
+    r"""Label-free task-aware objective: holdout fit minus a reward for the most
+    periodic activation row,
+    $E = E_{\text{holdout}} - w \cdot \operatorname{smoothmax}_k P(h_k)$ with P
+    from :func:`periodicity_scores`. Needs no fault frequency, only the range
+    [f_min, f_max] in which it may lie.
+
+    Args:
+        frame_rate: frames per second of the spectrogram (fs / hop).
+        weight: w.
+        f_min, f_max: the range of candidate fault frequencies, Hz.
+        temperature: τ of the smooth maxima.
+
+    Returns:
+        An outer objective.
+    """
+
+    def objective(W, H, lam, V, validation_mask):
+        scores = periodicity_scores(H, frame_rate, f_min, f_max, 3, temperature)
         reward = temperature * jax.nn.logsumexp(scores / temperature)
         return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
 

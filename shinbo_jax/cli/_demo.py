@@ -24,8 +24,8 @@ def add_demo_parser(commands) -> None:
     )
     parser.add_argument("--noise-std", type=float, default=3.0, help="σ (default 3)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--outer-steps", type=int, default=40)
-    parser.add_argument("--inner-steps", type=int, default=20)
+    parser.add_argument("--outer-steps", type=int, default=60)
+    parser.add_argument("--inner-steps", type=int, default=10)
     parser.add_argument(
         "--out", type=pathlib.Path, default=None,
         help="folder for the figure (default: no figure)",
