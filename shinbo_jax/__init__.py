@@ -59,3 +59,4 @@ from ._sweep import (
     sweep as sweep,
     sweep_config_bytes as sweep_config_bytes,
 )
+from .estimator import ShinboNMF as ShinboNMF
