@@ -46,7 +46,7 @@ from ._validate import (
 
 __all__ = ["FitResult", "fit_fixed_penalty", "fit_mu", "fit_shinbo", "grid_search"]
 
-SCHEDULES = ("alternating", "joint", "realtime")
+SCHEDULES = ("alternating", "joint", "realtime", "restart")
 
 
 class FitResult(eqx.Module):
@@ -122,14 +122,18 @@ def _outer_step_fn(V, train, validation, outer, config):
     def step(carry, _):
         W, H, theta, opt_state = carry
         lam = _to_lambda(theta, parametrization)
-        if not joint:
+        if schedule == "alternating":
             W, H = _w_step(V, W, H, lam, train, mu_exponent(gamma, 0.0), eps)
         basis = jnp.eye(lam.shape[0], dtype=lam.dtype)
 
         def directional(tangent):
             return jax.jvp(ft.partial(value_and_state, W, H), (lam,), (tangent,))
 
-        (value, (W, H)), (grads, _) = jax.vmap(directional, out_axes=(None, 0))(basis)
+        (value, (W_T, H_T)), (grads, _) = jax.vmap(directional, out_axes=(None, 0))(
+            basis
+        )
+        if schedule != "restart":  # warm start: keep the iterates
+            W, H = W_T, H_T
         # Chain rule to the optimiser's parameter: dλ/dθ = λ for θ = log λ.
         grad_theta = grads * lam if parametrization == "log" else grads
         updates, opt_state = optimizer.update(grad_theta, opt_state, theta)
@@ -139,8 +143,8 @@ def _outer_step_fn(V, train, validation, outer, config):
         record = dict(
             outer=value,
             lam=lam,
-            divergence=beta_divergence(V, W @ H, 0.0) / V.size,
-            hoyer=_hoyer(H),
+            divergence=beta_divergence(V, W_T @ H_T, 0.0) / V.size,
+            hoyer=_hoyer(H_T),
         )
         return (W, H, theta, opt_state), record
 
@@ -253,7 +257,9 @@ def fit_shinbo(
         schedule: `"alternating"` (one W step between outer steps, W frozen inside
             the differentiated dynamics, H warm-started), `"joint"` (W updated
             inside the dynamics) or `"realtime"` (T = 1 and the tangent carried
-            across outer steps).
+            across outer steps) or `"restart"` (W and the starting H fixed at the
+            warm-start state, every outer step differentiates the same T-step
+            map from there: f(λ) does not change under the optimiser's feet).
         parametrization: `"log"` (θ = log λ, λ > 0 by construction) or
             `"projection"` (θ = λ, projected onto λ ≥ 0 after each step).
         holdout_fraction: share of bins held out for validation-type objectives.

@@ -17,7 +17,7 @@ def _data():
     return V
 
 
-@pytest.mark.parametrize("schedule", ["alternating", "joint", "realtime"])
+@pytest.mark.parametrize("schedule", ["alternating", "joint", "realtime", "restart"])
 @pytest.mark.parametrize("parametrization", ["log", "projection"])
 def test_lambda_stays_nonnegative_and_results_finite(schedule, parametrization):
     result = sj.fit_shinbo(
