@@ -141,3 +141,18 @@ def test_estimator_fit_transform_and_transform():
 def test_estimator_transform_before_fit_is_an_error():
     with pytest.raises(ValueError, match="not fitted yet"):
         sj.ShinboNMF().transform(np.ones((3, 4)))
+
+
+def test_outer_objective_decreases_on_average_under_restart():
+    # Under the restart schedule every outer step differentiates the same T-step
+    # map, so Adam's small steps must lower f(λ): the mean of the last 5 values
+    # is compared with the mean of the first 5 (a window, since Adam need not
+    # descend at every single step).
+    V, _, _ = random_problem(seed=61, shape=(20, 60))
+    result = sj.fit_shinbo(
+        V, 2, key=jax.random.key(10), outer="holdout", schedule="restart",
+        warm_start_steps=100, outer_steps=30, inner_steps=20, lam0=0.5,
+        optimizer=optax.adam(0.05), refit_steps=5,
+    )  # fmt: skip
+    trace = np.asarray(result.history["outer"])
+    assert trace[-5:].mean() < trace[:5].mean()
