@@ -46,11 +46,15 @@ __all__ = ["SweepPlan", "SweepResult", "plan_sweep", "sweep", "sweep_config_byte
 METHODS = ("solve", "mu", "fixed", "shinbo")
 BATCH_AXIS = "batch"
 
-# Live F × N buffers per configuration in one vmapped MU step (V, V̂, the two
-# weight matrices, the ratio and XLA's temporaries), measured with
-# `compiled.memory_analysis()` at 257 × 889, K = 2 (see experiments/bench_sweep.py);
-# SHINBO adds K tangents of each and the optimiser state.
-_FN_BUFFERS = {"solve": 8, "mu": 8, "fixed": 8, "shinbo": 24}
+# Live F × N buffers per configuration of a vmapped chunk, from XLA's buffer
+# assignment (`SweepPlan.memory_analysis`) at 257 × 889, K = 1, 2, 4: 4 for the
+# MU methods, 9 / 13 / 17 for SHINBO (K tangents); the estimate adds 25 %.
+_MEMORY_MARGIN = 1.25
+
+
+def _fn_buffers(method: str, rank: int) -> float:
+    measured = 5 + 4 * rank if method == "shinbo" else 4
+    return _MEMORY_MARGIN * measured
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,11 +117,12 @@ def sweep_config_bytes(
 ) -> int:
     r"""Estimated device memory of one configuration of a sweep, in bytes.
 
-    $\text{bytes} = s\,(c_m F N + 4 K (F + N))$ with $s$ the item size of
-    `dtype` and $c_m$ the number of live F × N buffers of the method (8 for the
-    MU methods, 24 for SHINBO's forward-mode tangents), measured with XLA's
-    buffer assignment at 257 × 889; the K-sized term covers W, H and their
-    updates.
+    $\text{bytes} = s\,(1.25\,c_m F N + 4 K (F + N))$ with $s$ the item size of
+    `dtype` and $c_m$ the number of live F × N buffers per configuration: 4 for
+    the MU methods, $5 + 4K$ for SHINBO (its forward-mode tangents), fitted to
+    XLA's buffer assignment (:meth:`SweepPlan.memory_analysis`) at 257 × 889,
+    with a 25 % margin. The K-sized term covers W, H and their updates; the
+    data themselves are counted once per chunk, not per configuration.
 
     Args:
         n_freq: F.
@@ -131,7 +136,7 @@ def sweep_config_bytes(
     """
     _check_method(method)
     itemsize = np.dtype(dtype).itemsize
-    fn_terms = _FN_BUFFERS[method] * n_freq * n_frames
+    fn_terms = _fn_buffers(method, rank) * n_freq * n_frames
     return int(itemsize * (fn_terms + 4 * rank * (n_freq + n_frames)))
 
 
@@ -254,7 +259,10 @@ def _one_configuration(V: Array, key: Array, lam: Array, spec: _Spec) -> dict:
 def _run_batch(data_index, seed_index, lam_index, V_stack, key_data, grid, spec):
     def one(b, s, g):
         key = jax.random.wrap_key_data(key_data[s], impl=spec.key_impl)
-        return _one_configuration(V_stack[b], key, grid[g], spec)
+        # One spectrogram: keep V unbatched, so the chunk shares a single copy
+        # instead of gathering one per configuration.
+        V = V_stack[0] if V_stack.shape[0] == 1 else V_stack[b]
+        return _one_configuration(V, key, grid[g], spec)
 
     return jax.vmap(one)(data_index, seed_index, lam_index)
 
@@ -317,17 +325,32 @@ class SweepPlan:
         start = index * self.chunk_size
         return np.arange(start, min(start + self.chunk_size, self.num_configs))
 
+    def _arguments(self, configs: np.ndarray) -> tuple:
+        """The sharded (b, s, g) indices of `configs`, padded, and the data."""
+        padded = np.zeros(self.padded_size, np.int32)
+        padded[: configs.size] = configs
+        indices = np.unravel_index(padded, self._shape)
+        indices = [_place(np.asarray(i, np.int32), self._batch) for i in indices]
+        return (*indices, self._V, self._keys, self._grid)
+
     def run_chunk(self, index: int) -> SweepResult:
         """Run chunk `index` as one compiled call and return its configurations."""
         configs = self.chunk_configs(index)
-        padded = np.zeros(self.padded_size, np.int32)
-        padded[: configs.size] = configs
-        b, s, g = np.unravel_index(padded, self._shape)
-        indices = [_place(np.asarray(i, np.int32), self._batch) for i in (b, s, g)]
-        out = self._compiled(*indices, self._V, self._keys, self._grid)
+        out = self._compiled(*self._arguments(configs))
         out = {name: np.asarray(value)[: configs.size] for name, value in out.items()}
-        b, s, g = (i[: configs.size] for i in (b, s, g))
+        b, s, g = np.unravel_index(configs, self._shape)
         return SweepResult(data_index=b, seed_index=s, lam_index=g, **out)
+
+    def memory_analysis(self):
+        """XLA's memory statistics of the compiled chunk call (compiles it once).
+
+        Returns:
+            The `compiled.memory_analysis()` object (`temp_size_in_bytes`,
+            `argument_size_in_bytes`, ...; per device), or None where the
+            backend does not report it.
+        """
+        lowered = self._compiled.lower(*self._arguments(self.chunk_configs(0)))
+        return lowered.compile().memory_analysis()
 
     def run(self, callback: Callable[[int, int], None] | None = None) -> SweepResult:
         """Run every chunk in order; `callback(done, total)` after each."""
