@@ -181,6 +181,43 @@ def summarise(out: pathlib.Path) -> str:
     return "\n".join(lines)
 
 
+def box_plots(out: pathlib.Path) -> None:
+    """One PNG per metric: box plots per noise type and σ, one box per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with (out / "runs.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    methods = ["mu", "fixed", "oracle-grid", "shinbo", "kurtogram"]
+    noises = sorted({r["noise"] for r in rows})
+    sigmas = sorted({float(r["sigma"]) for r in rows})
+    for metric in ("sir_t", "envsi"):
+        fig, axes = plt.subplots(1, len(noises), figsize=(5 * len(noises), 4))
+        for axis, noise in zip(np.atleast_1d(axes), noises, strict=True):
+            for offset, method in enumerate(methods):
+                data = [
+                    [float(r[metric]) for r in rows if r["noise"] == noise
+                     and float(r["sigma"]) == sigma and r["method"] == method]
+                    for sigma in sigmas
+                ]  # fmt: skip
+                positions = np.arange(len(sigmas)) * (len(methods) + 1) + offset
+                parts = axis.boxplot(data, positions=positions, widths=0.8,
+                                     patch_artist=True)  # fmt: skip
+                for box in parts["boxes"]:
+                    box.set_facecolor(f"C{offset}")
+            centres = np.arange(len(sigmas)) * (len(methods) + 1) + 2
+            axis.set_xticks(centres, [f"σ={s:g}" for s in sigmas])
+            axis.set_title(f"{noise} noise")
+            axis.set_ylabel(metric)
+        handles = [plt.Rectangle((0, 0), 1, 1, color=f"C{i}") for i in range(5)]
+        fig.legend(handles, methods, loc="upper center", ncol=len(methods))
+        fig.tight_layout(rect=(0, 0, 1, 0.9))
+        fig.savefig(out / f"{metric}.png", dpi=90)
+        plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config", type=pathlib.Path)
@@ -195,6 +232,7 @@ def main() -> None:
         run(cfg, args.out, args.seeds or cfg["signal"]["seeds"])
     summary = summarise(args.out)
     (args.out / "summary.md").write_text(summary)
+    box_plots(args.out)
     print(summary)
 
 
