@@ -212,7 +212,7 @@ def prepare_signal(
         ftype = "fir" if decimate > 13 else "iir"
         samples = scipy.signal.decimate(samples, decimate, ftype=ftype)
         fs = fs / decimate
-    first = int(round(start * fs))
+    first = int(round(start * fs)) if math.isfinite(start) else -1
     if not (math.isfinite(start) and 0 <= first < samples.size):
         raise InputError(
             f"Segment start {start} s lies outside {what} ({samples.size / fs:.3g} "

@@ -337,14 +337,6 @@ def _snan_float32(n: int = 4000) -> np.ndarray:
     return samples
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: a float32 WAV/NPY holding a signalling NaN makes load_signal emit "
-    "'RuntimeWarning: invalid value encountered in cast' (the cast to float64 in "
-    "io/_loaders.py:_scale_pcm and io/_recording.py:_as_real_vector) before the "
-    "InputError; under warnings-as-errors the warning escapes instead, and the "
-    "CLI prints it as two extra stderr lines.",
-)
 @pytest.mark.parametrize("extension", [".npy", ".wav"])
 def test_signalling_nan_sample_gives_only_the_input_error(tmp_path, extension):
     from shinbo_jax.io import InputError, load_signal
@@ -358,12 +350,6 @@ def test_signalling_nan_sample_gives_only_the_input_error(tmp_path, extension):
         load_signal(path, fs=2000.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: io/_select.py:pick_column squeezes a (1, channels) table to 1-D, so "
-    "a one-frame stereo WAV (or a one-row CSV table) loads as a signal made of "
-    "its channels instead of being rejected as a single (constant) sample.",
-)
 def test_one_frame_stereo_wav_is_not_read_across_channels(tmp_path):
     from shinbo_jax.io import InputError, load_signal
 
@@ -602,14 +588,6 @@ def test_cli_separate_fuzz_exits_cleanly(cli_inputs, tmp_path, monkeypatch):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: `shinbo separate --start inf` ends in an OverflowError traceback "
-    "(exit 1) from int(round(start * fs)) in _pipeline.prepare_signal, which runs "
-    "before the isfinite check; `--start nan` gives the unclear 'cannot convert "
-    "float NaN to integer'; cli._main.main catches only ValueError, TypeError and "
-    "OSError.",
-)
 @pytest.mark.parametrize("start", ["inf", "nan"])
 def test_cli_nonfinite_start_is_refused_clearly(cli_inputs, tmp_path, start):
     argv = ["separate", str(cli_inputs["npy"]), "--fs", str(FS), "--fault-freq",
@@ -619,12 +597,6 @@ def test_cli_nonfinite_start_is_refused_clearly(cli_inputs, tmp_path, start):
     assert "Segment start" in stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: `shinbo separate --seed 1180591620717411303424` (any seed outside "
-    "int64) ends in an OverflowError traceback (exit 1) from jax.random.key, "
-    "after the output folder was prepared; the seed is never range-checked.",
-)
 def test_cli_out_of_range_seed_is_refused_clearly(cli_inputs, tmp_path):
     argv = ["separate", str(cli_inputs["npy"]), "--fs", str(FS), "--fault-freq",
             "10", "--seed", str(2**70), "--out", str(tmp_path / "out"),
@@ -633,11 +605,6 @@ def test_cli_out_of_range_seed_is_refused_clearly(cli_inputs, tmp_path):
     assert _cli_problem(status, stderr) is None, (status, stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: the signalling-NaN RuntimeWarning of load_signal (see above) "
-    "reaches the CLI's stderr as two extra lines before the one-line error.",
-)
 def test_cli_signalling_nan_gives_one_line(tmp_path):
     path = tmp_path / "snan.wav"
     scipy.io.wavfile.write(path, int(FS), _snan_float32())

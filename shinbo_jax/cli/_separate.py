@@ -98,7 +98,7 @@ def add_method_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--outer-steps", type=int, default=defaults.outer_steps)
     group.add_argument("--inner-steps", type=int, default=defaults.inner_steps)
-    group.add_argument("--seed", type=int, default=defaults.seed)
+    group.add_argument("--seed", type=_seed, default=defaults.seed)
     group.add_argument(
         "--select",
         choices=SELECTION_RULES,
@@ -318,3 +318,13 @@ def _print_summary(recording, x, fs, fault, separation, label, folder, report):
     print(summary_table(separation, label))
     print()
     print(f"total {report['total_seconds']:.1f} s; results in {folder}")
+
+
+def _seed(text: str) -> int:
+    """An argparse type: an integer seed that `jax.random.key` accepts."""
+    value = int(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(
+            f"seed {value} is outside 0 … 2**63 − 1; pass a smaller integer"
+        )
+    return value

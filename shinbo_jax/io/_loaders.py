@@ -33,7 +33,8 @@ def _scale_pcm(data: np.ndarray) -> np.ndarray:
         return (data.astype(np.float64) - half) / half
     if data.dtype.kind == "i":
         return data.astype(np.float64) / 2.0 ** (8 * data.dtype.itemsize - 1)
-    return data.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # a signalling NaN is reported later
+        return data.astype(np.float64)
 
 
 def _load_wav(path: pathlib.Path, source: str, fs: Any, channel: Channel) -> Recording:
@@ -45,7 +46,7 @@ def _load_wav(path: pathlib.Path, source: str, fs: Any, channel: Channel) -> Rec
             stored, data = scipy.io.wavfile.read(path)
     except Exception as exc:
         raise unreadable(source, "WAV", exc) from exc
-    samples, index = pick_column(data, channel, source, default=0)
+    samples, index = pick_column(data, channel, source, default=0, squeeze=False)
     rate, origin = resolve_fs(fs, stored, source, "")
     meta = {
         "rig": None,

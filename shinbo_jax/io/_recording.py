@@ -55,7 +55,8 @@ def _as_real_vector(x: Any, what: str) -> np.ndarray:
             f"{_capitalise(what)} has shape {np.shape(x)}, not one channel; "
             "pick a single channel (channel= or --channel) before loading."
         )
-    return arr.astype(np.float64).reshape(-1)
+    with np.errstate(invalid="ignore"):  # NaN samples are reported by the caller
+        return arr.astype(np.float64).reshape(-1)
 
 
 def _check_finite(arr: np.ndarray, fs: float, what: str) -> None:

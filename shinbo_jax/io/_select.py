@@ -132,11 +132,14 @@ def pick_column(
     *,
     names: Sequence[str] | None = None,
     default: int | None = None,
+    squeeze: bool = True,
 ) -> tuple[np.ndarray, int]:
     """Takes one channel out of a 1-D signal or a 2-D (samples, channels) table.
 
-    Singleton axes are dropped first, so MATLAB row and column vectors count as
-    one channel.
+    With `squeeze` (the default) singleton axes are dropped first, so MATLAB row
+    and column vectors count as one channel. Formats whose 2-D layout is always
+    (samples, channels), such as WAV, pass `squeeze=False`, so that one frame of
+    several channels is not mistaken for a signal.
 
     Args:
         data: The array read from the file.
@@ -144,6 +147,7 @@ def pick_column(
         source: The file, as the user gave it.
         names: Column names, if any.
         default: See :func:`channel_index`.
+        squeeze: Drop singleton axes first (see above).
 
     Returns:
         The chosen channel as a 1-D array and its column index.
@@ -153,7 +157,7 @@ def pick_column(
             channel cannot be resolved.
     """
     arr = np.asarray(data)
-    if arr.ndim > 1:
+    if arr.ndim > 1 and squeeze:
         arr = arr.squeeze()
     if arr.ndim > 2:
         raise InputError(
