@@ -47,7 +47,7 @@ def default_eps(dtype) -> float:
 
 
 def relative_floor(V: Array) -> Array:
-    r"""The solver's default floor: $\epsilon = arepsilon_{	ext{mach}}\,ar V$.
+    r"""The solver's default floor: $\epsilon = \varepsilon_{\text{mach}}\,\bar V$.
 
     Machine epsilon of V's dtype times the mean of V (plus the smallest normal
     number, so an all-zero V still gets a positive floor). Below it a bin is

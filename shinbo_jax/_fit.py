@@ -46,6 +46,11 @@ from ._validate import (
 
 __all__ = ["FitResult", "fit_fixed_penalty", "fit_mu", "fit_shinbo", "grid_search"]
 
+# One shared default: the optimiser is a static argument of the compiled fit, so a
+# fresh `optax.adam(0.1)` per call would recompile every time. Pass your own
+# optimiser object once and reuse it for the same reason.
+DEFAULT_OPTIMIZER = optax.adam(0.1)
+
 SCHEDULES = ("alternating", "joint", "realtime", "restart")
 
 
@@ -285,7 +290,7 @@ def fit_shinbo(
     """
     _check_fit_options(schedule, parametrization, outer_steps, inner_steps, lam0)
     V, scale = _prepare_data(V, rank)
-    optimizer = optax.adam(0.1) if optimizer is None else optimizer
+    optimizer = DEFAULT_OPTIMIZER if optimizer is None else optimizer
     config = (schedule, inner_steps, gamma, parametrization, optimizer)
     W, H, lam, history = _fit_shinbo(
         V, key, jnp.broadcast_to(jnp.asarray(lam0, V.dtype), (rank,)), outer,

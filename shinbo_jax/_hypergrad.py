@@ -32,7 +32,7 @@ from jax.typing import ArrayLike
 
 from ._divergence import floor, relative_floor
 from ._solver import NonFiniteError, solve
-from ._updates import _power, mu_exponent, mu_weights
+from ._updates import _power, guard, mu_exponent, mu_weights
 from ._validate import is_concrete
 
 __all__ = ["explicit_forward_hypergradient", "hypergradient"]
@@ -191,7 +191,7 @@ def explicit_forward_hypergradient(
         den_weight = weight * jnp.ones_like(V) if den_weight is None else den_weight
         P = W.T @ num_weight
         Q_raw = W.T @ den_weight + lam[:, None]
-        Q = floor(Q_raw, eps)
+        Q = guard(Q_raw)
         R = P / Q
         Phi = H * _power(R, gamma)
         # Tangent of V̂ for every tangent of H; zero where the model is floored.
@@ -200,14 +200,14 @@ def explicit_forward_hypergradient(
         dQ_weight = (beta - 1.0) * weight * _power(V_hat, beta - 2.0)
         dP = jnp.einsum("fk,tfn->tkn", W, dP_weight * dV_hat)
         dQ = jnp.where(
-            Q_raw > eps, jnp.einsum("fk,tfn->tkn", W, dQ_weight * dV_hat), 0.0
+            Q_raw == Q, jnp.einsum("fk,tfn->tkn", W, dQ_weight * dV_hat), 0.0
         )
         A_Z = (
             Z * _power(R, gamma)
             + gamma * H * _power(R, gamma - 1.0) * (dP - R * dQ) / Q
         )
         # B_t: ∂Φ/∂λ_k is nonzero in row k only.
-        B = -gamma * jnp.where(Q_raw > eps, Phi / Q, 0.0)
+        B = -gamma * jnp.where(Q_raw == Q, Phi / Q, 0.0)
         B_rows = jnp.eye(rank, dtype=H.dtype)[:, :, None] * B[None]
         return (Phi, A_Z + B_rows), None
 

@@ -111,13 +111,13 @@ class SeparationSettings:
     overlap: int = 100
     nfft: int = 512
     rank: int = 2
-    outer: str = "holdout"
-    outer_steps: int = 40
-    inner_steps: int = 20
+    outer: str = "kurtosis"
+    outer_steps: int = 60
+    inner_steps: int = 10
     refit_steps: int = 100
     seed: int = 0
     select: str = "kurtosis"
-    fixed_lam: float = 0.1
+    fixed_lam: float = 0.01
     methods: tuple[str, ...] = ("shinbo",)
     dtype: str = "float32"
 

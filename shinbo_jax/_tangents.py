@@ -29,7 +29,14 @@ from jax import Array
 from jax.custom_derivatives import SymbolicZero
 
 from ._divergence import floor
-from ._updates import Penalty, _power, _safe_fractional_power, mu_weights, update_H
+from ._updates import (
+    Penalty,
+    _power,
+    _safe_fractional_power,
+    guard,
+    mu_weights,
+    update_H,
+)
 
 __all__ = ["UpdateRules", "update_H_from_factors"]
 
@@ -120,7 +127,7 @@ def _update_H_jvp(rules: UpdateRules, primals, tangents):
     else:
         data_term = W.T @ den_weight
     raw_denominator = data_term + grad_plus
-    denominator = floor(raw_denominator, eps)
+    denominator = guard(raw_denominator)
     ratio = numerator / denominator
     # Shared work: G^a, G^b (module docstring), then O(K² N) per tangent.
     a, b = _data_tangent_weights(V, V_hat, active, mask, beta)
@@ -128,7 +135,7 @@ def _update_H_jvp(rules: UpdateRules, primals, tangents):
     G_b = None if b is None else _pair_products(W, b)
     d_numerator = _contract(G_a, dH) + jnp.where(grad < 0, -dgrad, 0.0)
     d_denominator = _contract(G_b, dH) + jnp.where(grad > 0, dgrad, 0.0)
-    d_denominator = jnp.where(raw_denominator > eps, d_denominator, 0.0)
+    d_denominator = jnp.where(raw_denominator == denominator, d_denominator, 0.0)
     d_ratio = (d_numerator - ratio * d_denominator) / denominator
     scaled = _power(ratio, gamma)
     tangent = dH * scaled + H * _power_tangent(ratio, d_ratio, gamma)

@@ -174,6 +174,17 @@ def mu_weights(
     return numerator, denominator
 
 
+def guard(x: Array) -> Array:
+    """Floor a denominator at the smallest normal number of its dtype.
+
+    MU denominators do not have the units of V (for IS they have those of
+    1/V), so they get a unitless guard against exact zeros rather than the
+    data floor `eps`; it leaves every positive normal value unchanged, so the
+    updates stay scale-equivariant.
+    """
+    return floor(x, jnp.finfo(x.dtype).tiny)
+
+
 def _split(gradient: Array) -> tuple[Array, Array]:
     """Positive and negative parts (G⁺, G⁻) of a penalty gradient, G = G⁺ − G⁻."""
     return jnp.maximum(gradient, 0.0), jnp.maximum(-gradient, 0.0)
@@ -203,7 +214,7 @@ def update_H(
         data_term = jnp.sum(W, axis=0)[:, None]
     else:
         data_term = W.T @ den_weight
-    denominator = floor(data_term + grad_plus, eps)
+    denominator = guard(data_term + grad_plus)
     # MM exponent γ (Févotte & Idier 2011, Table 2).
     return H * _power(numerator / denominator, gamma)
 
@@ -243,12 +254,12 @@ def update_W(
         grad_plus, grad_minus = _split(scale_grad)
         numerator = numerator + grad_minus
         denominator = denominator + grad_plus
-    return W * _power(numerator / floor(denominator, eps), gamma)
+    return W * _power(numerator / guard(denominator), gamma)
 
 
 def normalize_columns(W: Array, H: Array, eps: float) -> tuple[Array, Array]:
     r"""Scale the columns of W to unit ℓ1 norm and move the scale into H:
     $w_k \leftarrow w_k / s_k$, $h_k \leftarrow s_k h_k$, $s_k = \|w_k\|_1$.
     WH is unchanged."""
-    scale = floor(jnp.sum(W, axis=0), eps)
+    scale = guard(jnp.sum(W, axis=0))
     return W / scale, H * scale[:, None]
