@@ -111,9 +111,31 @@ def _w_step(V, W, H, lam, mask, gamma, eps):
     return normalize_columns(W, H, eps)
 
 
+def _optimiser_step(grads, lam, theta, opt_state, config):
+    """One optax step on θ from the hypergradient ∇_λ f; keeps λ ≥ 0."""
+    _, _, _, parametrization, optimizer = config
+    # Chain rule to the optimiser's parameter: dλ/dθ = λ for θ = log λ.
+    grad_theta = grads * lam if parametrization == "log" else grads
+    updates, opt_state = optimizer.update(grad_theta, opt_state, theta)
+    theta = optax.apply_updates(theta, updates)
+    if parametrization == "projection":
+        theta = jnp.maximum(theta, 0.0)
+    return theta, opt_state
+
+
+def _record(V, W, H, lam, value) -> dict:
+    """The per-outer-step history entry."""
+    return dict(
+        outer=value,
+        lam=lam,
+        divergence=beta_divergence(V, W @ H, 0.0) / V.size,
+        hoyer=_hoyer(H),
+    )
+
+
 def _outer_step_fn(V, train, validation, outer, config):
     """The body of the outer scan for the alternating and joint schedules."""
-    schedule, inner_steps, gamma, parametrization, optimizer = config
+    schedule, inner_steps, gamma, parametrization, _ = config
     eps = relative_floor(V)
     joint = schedule == "joint"
 
@@ -139,26 +161,15 @@ def _outer_step_fn(V, train, validation, outer, config):
         )
         if schedule != "restart":  # warm start: keep the iterates
             W, H = W_T, H_T
-        # Chain rule to the optimiser's parameter: dλ/dθ = λ for θ = log λ.
-        grad_theta = grads * lam if parametrization == "log" else grads
-        updates, opt_state = optimizer.update(grad_theta, opt_state, theta)
-        theta = optax.apply_updates(theta, updates)
-        if parametrization == "projection":
-            theta = jnp.maximum(theta, 0.0)
-        record = dict(
-            outer=value,
-            lam=lam,
-            divergence=beta_divergence(V, W_T @ H_T, 0.0) / V.size,
-            hoyer=_hoyer(H_T),
-        )
-        return (W, H, theta, opt_state), record
+        theta, opt_state = _optimiser_step(grads, lam, theta, opt_state, config)
+        return (W, H, theta, opt_state), _record(V, W_T, H_T, lam, value)
 
     return step
 
 
 def _realtime_step_fn(V, train, validation, outer, config):
     """Outer scan body for the real-time schedule: T = 1, tangent Z carried."""
-    _, _, gamma, parametrization, optimizer = config
+    _, _, gamma, parametrization, _ = config
     eps = relative_floor(V)
 
     def h_step(W, H, lam):
@@ -181,17 +192,8 @@ def _realtime_step_fn(V, train, validation, outer, config):
             W, H_new, lam, V, validation
         )
         grads = jnp.einsum("tkn,kn->t", Z, grad_H) + grad_lam
-        grad_theta = grads * lam if parametrization == "log" else grads
-        updates, opt_state = optimizer.update(grad_theta, opt_state, theta)
-        theta = optax.apply_updates(theta, updates)
-        if parametrization == "projection":
-            theta = jnp.maximum(theta, 0.0)
-        record = dict(
-            outer=value,
-            lam=lam,
-            divergence=beta_divergence(V, W @ H_new, 0.0) / V.size,
-            hoyer=_hoyer(H_new),
-        )
+        theta, opt_state = _optimiser_step(grads, lam, theta, opt_state, config)
+        record = _record(V, W, H_new, lam, value)
         return (W, H_new, theta, opt_state, Z), record
 
     return step
