@@ -80,11 +80,17 @@ def run_signal(sigma, noise, seed, cfg):
             method=method, lam=lam, sir_t=sir, envsi=envsi, seconds=seconds
         )
 
-    shinbo, seconds = timed(lambda: sj.fit_shinbo(
-        V, rank, key=key, outer=outer, warm_start_steps=sh["warm_start_steps"],
-        outer_steps=sh["outer_steps"], inner_steps=sh["inner_steps"],
-        refit_steps=sh["refit_steps"], lam0=sh["lam0"]))  # fmt: skip
-    yield row("shinbo", shinbo, seconds)
+    # A diverging fit raises NonFiniteError; it is recorded as a failed row
+    # (NaN scores) instead of stopping the benchmark.
+    try:
+        shinbo, seconds = timed(lambda: sj.fit_shinbo(
+            V, rank, key=key, outer=outer, warm_start_steps=sh["warm_start_steps"],
+            outer_steps=sh["outer_steps"], inner_steps=sh["inner_steps"],
+            refit_steps=sh["refit_steps"], lam0=sh["lam0"]))  # fmt: skip
+        yield row("shinbo", shinbo, seconds)
+    except sj.NonFiniteError:
+        yield base | dict(method="shinbo", lam="diverged", sir_t=float("nan"),
+                          envsi=float("nan"), seconds=float("nan"))  # fmt: skip
     mu, seconds = timed(lambda: sj.fit_mu(V, rank, key=key, num_steps=budget))
     yield row("mu", mu, seconds)
     fixed_lam = cfg["fixed"]["default_lam"]
