@@ -106,9 +106,9 @@ def _w_step(V, W, H, lam, mask, gamma, eps):
     """One MU step for W on the training bins, then normalisation (alternation)."""
     W = update_W(
         V, W, H, jnp.maximum(W @ H, eps), lam, beta=0.0, gamma=gamma,
-        penalty=L1Penalty(), mask=mask, eps=eps, lifted=True,
+        penalty=L1Penalty(), mask=mask, lifted=True,
     )  # fmt: skip
-    return normalize_columns(W, H, eps)
+    return normalize_columns(W, H)
 
 
 def _optimiser_step(grads, lam, theta, opt_state, config):

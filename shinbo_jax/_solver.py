@@ -114,10 +114,10 @@ def mu_step(
     if config.update_W:
         W = update_W(
             V, W, H, _model(W, H, eps), lam, beta=config.beta, gamma=config.gamma,
-            penalty=config.penalty, mask=mask, eps=eps, lifted=config.normalize_W,
+            penalty=config.penalty, mask=mask, lifted=config.normalize_W,
         )  # fmt: skip
         if config.normalize_W:
-            W, H = normalize_columns(W, H, eps)
+            W, H = normalize_columns(W, H)
     rules = UpdateRules(config.beta, config.gamma, config.penalty)
     if config.structured_tangents:
         H = update_H_from_factors(V, W, H, lam, mask, eps, rules)
@@ -135,7 +135,7 @@ def _trace(carry: _Carry, V, lam, mask, eps, config: SolverConfig):
 @ft.partial(jax.jit, static_argnames="config")
 def _solve(V, W, H, lam, mask, eps, config: SolverConfig) -> Solution:
     if config.update_W and config.normalize_W:
-        W, H = normalize_columns(W, H, eps)
+        W, H = normalize_columns(W, H)
 
     def body(carry, _):
         carry = mu_step(carry, V, lam, mask, eps, config)
@@ -345,4 +345,4 @@ def init_factors(
     key_W, key_H = jax.random.split(key)
     W = scale * jnp.abs(jax.random.normal(key_W, (n_freq, rank), V.dtype))
     H = scale * jnp.abs(jax.random.normal(key_H, (rank, n_frames), V.dtype))
-    return normalize_columns(W, H, jnp.finfo(V.dtype).tiny)
+    return normalize_columns(W, H)

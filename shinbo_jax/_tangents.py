@@ -53,7 +53,7 @@ def _plain_update(V, W, H, lam, mask, eps, rules: UpdateRules) -> Array:
     V_hat = floor(W @ H, eps)
     return update_H(
         V, W, H, V_hat, lam, beta=rules.beta, gamma=rules.gamma,
-        penalty=rules.penalty, mask=mask, eps=eps,
+        penalty=rules.penalty, mask=mask,
     )  # fmt: skip
 
 

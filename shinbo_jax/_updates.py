@@ -201,7 +201,6 @@ def update_H(
     gamma: float,
     penalty: Penalty,
     mask: Array | None,
-    eps: float,
 ) -> Array:
     r"""One penalised β-MU step for H (module docstring): $H \odot (P \oslash
     Q)^\gamma$, with `V_hat` the floored current model $\max(WH, \epsilon)$."""
@@ -230,7 +229,6 @@ def update_W(
     gamma: float,
     penalty: Penalty,
     mask: Array | None,
-    eps: float,
     lifted: bool,
 ) -> Array:
     r"""One β-MU step for W: $W \odot ([(M \odot V \odot \hat V^{\beta-2}) H^\top]
@@ -257,7 +255,7 @@ def update_W(
     return W * _power(numerator / guard(denominator), gamma)
 
 
-def normalize_columns(W: Array, H: Array, eps: float) -> tuple[Array, Array]:
+def normalize_columns(W: Array, H: Array) -> tuple[Array, Array]:
     r"""Scale the columns of W to unit ℓ1 norm and move the scale into H:
     $w_k \leftarrow w_k / s_k$, $h_k \leftarrow s_k h_k$, $s_k = \|w_k\|_1$.
     WH is unchanged."""
