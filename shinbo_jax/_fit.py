@@ -62,9 +62,11 @@ class FitResult(eqx.Module):
         H: activations, K × N, in the scale of the input V.
         lam: penalties, length K, for V scaled to mean 1.
         history: per-outer-step arrays: `outer` (objective value), `lam`
-            (outer_steps × K), `divergence` (IS divergence per bin on all bins)
-            and `hoyer` (outer_steps × K row sparsity). Baselines hold the
-            objective trace of their solve under `divergence`.
+            (outer_steps × K), `divergence` (IS divergence per bin on all bins),
+            `hoyer` (outer_steps × K row sparsity) and `accepted` (False where
+            the step produced NaN or inf and was skipped, the state kept).
+            Baselines hold the objective trace of their solve under
+            `divergence`.
     """
 
     W: Array
@@ -111,11 +113,23 @@ def _w_step(V, W, H, lam, mask, gamma, eps):
     return normalize_columns(W, H)
 
 
-def _optimiser_step(grads, lam, theta, opt_state, config):
-    """One optax step on θ from the hypergradient ∇_λ f; keeps λ ≥ 0."""
+def _tangent_basis(lam: Array, parametrization: str) -> Array:
+    r"""The K tangent directions pushed through the inner solve.
+
+    For θ = log λ they are $\partial\lambda/\partial\theta_k = \lambda_k e_k$,
+    so the JVPs give $\nabla_\theta f$ directly. Besides saving the chain rule,
+    this keeps float32 tangents in range: a unit tangent on a penalty of 1e-5
+    is 1e5 times larger than any move the optimiser makes, and the tangents
+    of H it induces overflowed on heavy-tailed spectrograms (measured: an
+    infinite ∂f/∂λ_k where ∂f/∂θ_k was finite and matched float64).
+    """
+    basis = jnp.eye(lam.shape[0], dtype=lam.dtype)
+    return basis * lam[:, None] if parametrization == "log" else basis
+
+
+def _optimiser_step(grad_theta, theta, opt_state, config):
+    """One optax step on θ from the hypergradient ∇_θ f; keeps λ ≥ 0."""
     _, _, _, parametrization, optimizer = config
-    # Chain rule to the optimiser's parameter: dλ/dθ = λ for θ = log λ.
-    grad_theta = grads * lam if parametrization == "log" else grads
     updates, opt_state = optimizer.update(grad_theta, opt_state, theta)
     theta = optax.apply_updates(theta, updates)
     if parametrization == "projection":
@@ -123,13 +137,24 @@ def _optimiser_step(grads, lam, theta, opt_state, config):
     return theta, opt_state
 
 
-def _record(V, W, H, lam, value) -> dict:
+def _all_finite(*arrays) -> Array:
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(a)) for a in arrays]))
+
+
+def _accept_if_finite(ok, new, old):
+    """`new` where the outer step stayed finite, else `old` (the step is skipped
+    and marked in the history, like `optax.apply_if_finite`)."""
+    return jax.tree.map(lambda n, o: jnp.where(ok, n, o), new, old)
+
+
+def _record(V, W, H, lam, value, accepted) -> dict:
     """The per-outer-step history entry."""
     return dict(
         outer=value,
         lam=lam,
         divergence=beta_divergence(V, W @ H, 0.0) / V.size,
         hoyer=_hoyer(H),
+        accepted=accepted,
     )
 
 
@@ -151,18 +176,19 @@ def _outer_step_fn(V, train, validation, outer, config):
         lam = _to_lambda(theta, parametrization)
         if schedule == "alternating":
             W, H = _w_step(V, W, H, lam, train, mu_exponent(gamma, 0.0), eps)
-        basis = jnp.eye(lam.shape[0], dtype=lam.dtype)
 
         def directional(tangent):
             return jax.jvp(ft.partial(value_and_state, W, H), (lam,), (tangent,))
 
         (value, (W_T, H_T)), (grads, _) = jax.vmap(directional, out_axes=(None, 0))(
-            basis
+            _tangent_basis(lam, parametrization)
         )
         if schedule != "restart":  # warm start: keep the iterates
             W, H = W_T, H_T
-        theta, opt_state = _optimiser_step(grads, lam, theta, opt_state, config)
-        return (W, H, theta, opt_state), _record(V, W_T, H_T, lam, value)
+        update = (W, H) + _optimiser_step(grads, theta, opt_state, config)
+        accepted = _all_finite(value, grads, W_T, H_T)
+        new_carry = _accept_if_finite(accepted, update, carry)
+        return new_carry, _record(V, W_T, H_T, lam, value, accepted)
 
     return step
 
@@ -192,9 +218,14 @@ def _realtime_step_fn(V, train, validation, outer, config):
             W, H_new, lam, V, validation
         )
         grads = jnp.einsum("tkn,kn->t", Z, grad_H) + grad_lam
-        theta, opt_state = _optimiser_step(grads, lam, theta, opt_state, config)
-        record = _record(V, W, H_new, lam, value)
-        return (W, H_new, theta, opt_state, Z), record
+        # Z holds ∂H/∂λ (unit tangents, carried across steps); chain rule to θ.
+        grads = grads * lam if parametrization == "log" else grads
+        theta, opt_state = _optimiser_step(grads, theta, opt_state, config)
+        accepted = _all_finite(value, grads, H_new, Z)
+        new_carry = _accept_if_finite(
+            accepted, (W, H_new, theta, opt_state, Z), carry
+        )
+        return new_carry, _record(V, W, H_new, lam, value, accepted)
 
     return step
 
