@@ -33,19 +33,33 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-FIELDS = ["sigma", "noise", "seed", "method", "lam", "sir_t", "envsi", "seconds"]
+FIELDS = [
+    "sigma", "noise", "seed", "method", "lam", "sir_t", "envsi", "sir_t_fa",
+    "envsi_fa", "seconds",
+]  # fmt: skip
+# Preferred column order of the tables; other methods (variants) follow.
+METHODS = ["mu", "fixed", "oracle-grid", "shinbo", "kurtogram"]
 
 
-def evaluate(W, H, sig, X, rule):
-    """SIR_t and ENVSI of the Wiener reconstruction of the selected component."""
-    W, H = np.asarray(W, float), np.asarray(H, float)
-    choice = metrics.select_soi_component(W, H, sig.mixture, sig.fs, rule=rule)
+def _scores(W, H, sig, X, rule):
+    choice = metrics.select_soi_component(
+        W, H, sig.mixture, sig.fs, rule=rule, fault_freq=sig.fault_freq
+    )
     estimate = signals.wiener_reconstruct(
         X, W, H, choice.index, length=sig.mixture.size
     )
     return metrics.sir_t(sig.soi, estimate), metrics.envsi(
         estimate, sig.fs, sig.fault_freq
     )
+
+
+def evaluate(W, H, sig, X, rule):
+    """SIR_t and ENVSI of the Wiener reconstruction of the selected component,
+    chosen by `rule` and by the fault-aware ENVSI rule (suffix `_fa`)."""
+    W, H = np.asarray(W, float), np.asarray(H, float)
+    sir, envsi = _scores(W, H, sig, X, rule)
+    sir_fa, envsi_fa = _scores(W, H, sig, X, "envsi")
+    return dict(sir_t=sir, envsi=envsi, sir_t_fa=sir_fa, envsi_fa=envsi_fa)
 
 
 def timed(fn):
@@ -56,7 +70,9 @@ def timed(fn):
 
 def run_signal(sigma, noise, seed, cfg):
     """All methods on one simulated signal; yields CSV rows."""
-    sig = signals.simulate_bearing_signal(noise_std=sigma, noise=noise, seed=seed)
+    sig = signals.simulate_bearing_signal(
+        noise_std=sigma, noise=noise, seed=seed, **cfg.get("simulator", {})
+    )
     X, _, _ = signals.stft(sig.mixture, sig.fs)
     V = jnp.asarray(np.abs(X) ** 2 / np.mean(np.abs(X) ** 2), jnp.float32)
     key, rank, rule = (
@@ -74,23 +90,27 @@ def run_signal(sigma, noise, seed, cfg):
     base = dict(sigma=sigma, noise=noise, seed=seed)
 
     def row(method, result, seconds):
-        sir, envsi = evaluate(result.W, result.H, sig, X, rule)
+        scores = evaluate(result.W, result.H, sig, X, rule)
         lam = " ".join(f"{v:.4g}" for v in np.asarray(result.lam))
-        return base | dict(
-            method=method, lam=lam, sir_t=sir, envsi=envsi, seconds=seconds
-        )
+        return base | scores | dict(method=method, lam=lam, seconds=seconds)
 
-    # A diverging fit raises NonFiniteError; it is recorded as a failed row
-    # (NaN scores) instead of stopping the benchmark.
-    try:
-        shinbo, seconds = timed(lambda: sj.fit_shinbo(
-            V, rank, key=key, outer=outer, warm_start_steps=sh["warm_start_steps"],
-            outer_steps=sh["outer_steps"], inner_steps=sh["inner_steps"],
-            refit_steps=sh["refit_steps"], lam0=sh["lam0"]))  # fmt: skip
-        yield row("shinbo", shinbo, seconds)
-    except sj.NonFiniteError:
-        yield base | dict(method="shinbo", lam="diverged", sir_t=float("nan"),
-                          envsi=float("nan"), seconds=float("nan"))  # fmt: skip
+    for gamma in sh.get("gammas", ["mm"]):
+        method = "shinbo" if gamma == "mm" else f"shinbo-γ={gamma}"
+        # A diverging fit raises NonFiniteError; it is recorded as a failed row
+        # (NaN scores) instead of stopping the benchmark.
+        try:
+            shinbo, seconds = timed(lambda gamma=gamma: sj.fit_shinbo(
+                V, rank, key=key, outer=outer, gamma=gamma,
+                warm_start_steps=sh["warm_start_steps"],
+                outer_steps=sh["outer_steps"], inner_steps=sh["inner_steps"],
+                refit_steps=sh["refit_steps"], lam0=sh["lam0"]))  # fmt: skip
+            yield row(method, shinbo, seconds)
+        except sj.NonFiniteError:
+            failed = dict.fromkeys(["sir_t", "envsi", "sir_t_fa", "envsi_fa"],
+                                   float("nan"))  # fmt: skip
+            yield base | failed | dict(
+                method=method, lam="diverged", seconds=float("nan")
+            )
     mu, seconds = timed(lambda: sj.fit_mu(V, rank, key=key, num_steps=budget))
     yield row("mu", mu, seconds)
     fixed_lam = cfg["fixed"]["default_lam"]
@@ -114,9 +134,12 @@ def run_signal(sigma, noise, seed, cfg):
     kurtogram = baselines.kurtogram_envelope(sig.mixture, sig.fs)
     seconds = time.perf_counter() - start
     estimate = np.real(kurtogram.band_passed)
+    sir = metrics.sir_t(sig.soi, estimate)
+    envsi = metrics.envsi(estimate, sig.fs, sig.fault_freq)
+    # One band, nothing to select: the fault-aware columns repeat the scores.
     yield base | dict(
-        method="kurtogram", lam="", sir_t=metrics.sir_t(sig.soi, estimate),
-        envsi=metrics.envsi(estimate, sig.fs, sig.fault_freq), seconds=seconds,
+        method="kurtogram", lam="", sir_t=sir, envsi=envsi, sir_t_fa=sir,
+        envsi_fa=envsi, seconds=seconds,
     )  # fmt: skip
 
 
@@ -153,13 +176,24 @@ def run(cfg, out: pathlib.Path, n_seeds: int) -> None:
                     ) + f" (λ {shinbo['lam']})", flush=True)  # fmt: skip
 
 
+def _methods(rows) -> list[str]:
+    present = {r["method"] for r in rows}
+    return [m for m in METHODS if m in present] + sorted(present - set(METHODS))
+
+
 def summarise(out: pathlib.Path) -> str:
     with (out / "runs.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    methods = ["mu", "fixed", "oracle-grid", "shinbo", "kurtogram"]
+    methods = _methods(rows)
     lines = []
-    for metric in ("sir_t", "envsi"):
-        lines += [f"\n### {metric}: median (mean ± std) over seeds\n"]
+    titles = dict(
+        sir_t="SIR_t [dB], kurtosis selection",
+        envsi="ENVSI, kurtosis selection",
+        sir_t_fa="SIR_t [dB], fault-aware (ENVSI) selection",
+        envsi_fa="ENVSI, fault-aware (ENVSI) selection",
+    )
+    for metric, title in titles.items():
+        lines += [f"\n### {title}: median (mean ± std) over seeds\n"]
         lines += ["| noise | σ | n | " + " | ".join(methods) + " |"]
         lines += ["|---" * (3 + len(methods)) + "|"]
         keys = sorted({(r["noise"], float(r["sigma"])) for r in rows})
@@ -172,8 +206,11 @@ def summarise(out: pathlib.Path) -> str:
                     and r["method"] == method
                 ])  # fmt: skip
                 count = max(count, values.size)
+                failed = int(np.sum(~np.isfinite(values)))
+                values = values[np.isfinite(values)]
                 spread = f"({values.mean():.2f} ± {values.std():.2f})"
                 text = f"{np.median(values):.2f} {spread}" if values.size else "–"
+                text += f" [{failed} failed]" if failed else ""
                 cells.append(text)
             lines.append(
                 f"| {noise} | {sigma:g} | {count} | " + " | ".join(cells) + " |"
@@ -181,7 +218,7 @@ def summarise(out: pathlib.Path) -> str:
     lines += ["\n### compute: mean seconds per signal (2-core CPU)\n"]
     lines += ["| " + " | ".join(methods) + " |", "|---" * len(methods) + "|"]
     lines += ["| " + " | ".join(
-        f"{np.mean([float(r['seconds']) for r in rows if r['method'] == m]):.2f}"
+        f"{np.nanmean([float(r['seconds']) for r in rows if r['method'] == m]):.2f}"
         for m in methods
     ) + " |"]  # fmt: skip
     return "\n".join(lines)
@@ -196,16 +233,17 @@ def box_plots(out: pathlib.Path) -> None:
 
     with (out / "runs.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    methods = ["mu", "fixed", "oracle-grid", "shinbo", "kurtogram"]
+    methods = _methods(rows)
     noises = sorted({r["noise"] for r in rows})
     sigmas = sorted({float(r["sigma"]) for r in rows})
-    for metric in ("sir_t", "envsi"):
+    for metric in ("sir_t", "envsi", "sir_t_fa"):
         fig, axes = plt.subplots(1, len(noises), figsize=(5 * len(noises), 4))
         for axis, noise in zip(np.atleast_1d(axes), noises, strict=True):
             for offset, method in enumerate(methods):
                 data = [
                     [float(r[metric]) for r in rows if r["noise"] == noise
-                     and float(r["sigma"]) == sigma and r["method"] == method]
+                     and float(r["sigma"]) == sigma and r["method"] == method
+                     and np.isfinite(float(r[metric]))]
                     for sigma in sigmas
                 ]  # fmt: skip
                 positions = np.arange(len(sigmas)) * (len(methods) + 1) + offset
@@ -213,11 +251,14 @@ def box_plots(out: pathlib.Path) -> None:
                                      patch_artist=True)  # fmt: skip
                 for box in parts["boxes"]:
                     box.set_facecolor(f"C{offset}")
-            centres = np.arange(len(sigmas)) * (len(methods) + 1) + 2
+            centres = np.arange(len(sigmas)) * (len(methods) + 1)
+            centres = centres + (len(methods) - 1) / 2
             axis.set_xticks(centres, [f"σ={s:g}" for s in sigmas])
             axis.set_title(f"{noise} noise")
             axis.set_ylabel(metric)
-        handles = [plt.Rectangle((0, 0), 1, 1, color=f"C{i}") for i in range(5)]
+        handles = [
+            plt.Rectangle((0, 0), 1, 1, color=f"C{i}") for i in range(len(methods))
+        ]
         fig.legend(handles, methods, loc="upper center", ncol=len(methods))
         fig.tight_layout(rect=(0, 0, 1, 0.9))
         fig.savefig(out / f"{metric}.png", dpi=90)
