@@ -221,3 +221,23 @@ def test_other_settings_are_checked():
         sj.solve(V, W, H, 0.1, num_steps=2, mask=jnp.ones((3, 3)))
     with pytest.raises(ValueError, match="`rank` must be at least 1, got 0"):
         sj.init_factors(jax.random.key(0), V, 0)
+
+
+def test_l1_penalty_under_is_shrinks_large_activations_most():
+    # Why a per-row ℓ1 penalty does not "sparsify" an IS-NMF row: for one
+    # component with v = w·ĥ (unit ℓ1 w, F bins) the penalised stationarity
+    # condition F/h − Fĥ/h² + λ = 0 gives h = (−F + √(F² + 4λFĥ)) / (2λ), a
+    # relative shrinkage ≈ λĥ/F that grows with ĥ: the penalty caps the large
+    # activations (a sparse row's peaks) and hardly touches the small ones.
+    n_freq, lam = 8, 0.05
+    w = jnp.linspace(1.0, 2.0, n_freq)[:, None]
+    w = w / jnp.sum(w)
+    h_free = jnp.array([[0.5, 5.0, 50.0, 500.0]])
+    V = w @ h_free
+    sol = sj.solve(V, w, jnp.ones_like(h_free), jnp.array([lam]), num_steps=3000,
+                   update_W=False, eps=1e-300, track_objective=False)  # fmt: skip
+    closed = (-n_freq + jnp.sqrt(n_freq**2 + 4 * lam * n_freq * h_free)) / (2 * lam)
+    assert_close(sol.H, closed, rtol=1e-7, atol=0)
+    shrinkage = 1.0 - np.asarray(sol.H / h_free)[0]
+    assert np.all(np.diff(shrinkage) > 0)
+    assert shrinkage[0] < 0.01 and shrinkage[-1] > 0.5
