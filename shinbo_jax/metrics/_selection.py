@@ -20,7 +20,7 @@ class ComponentSelection(NamedTuple):
 
     Attributes:
         index: Chosen component k* (row of H, column of W).
-        scores: Score of every component under ``rule``; k* is the arg-max.
+        scores: Score of every component under `rule`; k* is the arg-max.
         rule: The rule used.
     """
 
@@ -43,29 +43,29 @@ def select_soi_component(
     nfft: int = 512,
     envsi_kwargs: Mapping[str, Any] | None = None,
 ) -> ComponentSelection:
-    r"""Picks the SOI component k* of an NMF ``V ≈ WH`` of the spectrogram of x.
+    r"""Picks the SOI component k* of an NMF `V ≈ WH` of the spectrogram of x.
 
-    Rules (scores; k* = arg-max):
+    Rules (scores $s_k$; $k^* = \arg\max_k s_k$):
 
-    - ``"kurtosis"`` (the research group's rule, label-free): Pearson kurtosis
-      of ``filter_with_column(x, w_k)``, i.e. x filtered with the amplitude
-      response ``sqrt(w_k / max w_k)``.
-    - ``"envsi"`` (needs ``fault_freq``): :func:`envsi` of the Wiener
-      reconstruction of component k, ``ISTFT((w_k h_k / WH) ⊙ X)``, on the
-      samples covered by STFT frames; ``envsi_kwargs`` are passed on.
-    - ``"oracle"`` (**synthetic data only**, needs the true band): share of the
-      spectral mass of w_k inside ``band``,
-      ``Σ_{f ∈ band} W[f, k] / Σ_f W[f, k]``. It uses ground truth and must be
-      reported as an oracle.
+    - `"kurtosis"` (the research group's rule, label-free): Pearson kurtosis
+      of `filter_with_column(x, w_k)`, i.e. x filtered with the amplitude
+      response $\sqrt{w_k / \max w_k}$.
+    - `"envsi"` (needs `fault_freq`): :func:`envsi` of the Wiener
+      reconstruction of component k, $\mathrm{ISTFT}((w_k h_k / WH) \odot X)$,
+      on the samples covered by STFT frames; `envsi_kwargs` are passed on.
+    - `"oracle"` (**synthetic data only**, needs the true band): share of the
+      spectral mass of $w_k$ inside `band`,
+      $s_k = \sum_{f \in \text{band}} W_{fk} / \sum_f W_{fk}$. It uses ground
+      truth and must be reported as an oracle.
 
     Args:
-        W: Spectral profiles ``(F, K)`` with F = nfft // 2 + 1; NumPy or JAX.
-        H: Activations ``(K, N)``; NumPy or JAX.
-        x: The analysed time signal, shape ``(n,)``.
+        W: Spectral profiles `(F, K)` with F = nfft // 2 + 1; NumPy or JAX.
+        H: Activations `(K, N)`; NumPy or JAX.
+        x: The analysed time signal, shape `(n,)`.
         fs: Sampling rate in Hz.
-        rule: ``"kurtosis"``, ``"envsi"`` or ``"oracle"``.
-        fault_freq: Fault frequency in Hz (rule ``"envsi"``).
-        band: True SOI band ``(lo, hi)`` in Hz (rule ``"oracle"``).
+        rule: `"kurtosis"`, `"envsi"` or `"oracle"`.
+        fault_freq: Fault frequency in Hz (rule `"envsi"`).
+        band: True SOI band `(lo, hi)` in Hz (rule `"oracle"`).
         window: STFT window length of the NMF input.
         overlap: STFT overlap of the NMF input.
         nfft: STFT FFT length of the NMF input.
@@ -73,6 +73,19 @@ def select_soi_component(
 
     Returns:
         A :class:`ComponentSelection`.
+
+    Examples:
+        Two profiles, the second one concentrated in the 3.5-6.5 kHz SOI band:
+
+        >>> import numpy as np
+        >>> freqs = np.arange(257) * 25_000.0 / 512
+        >>> in_band = (freqs >= 3500) & (freqs <= 6500)
+        >>> W = np.stack([np.ones(257), np.where(in_band, 1.0, 0.01)], axis=1)
+        >>> x = np.random.default_rng(0).standard_normal(5000)
+        >>> chosen = select_soi_component(W, np.ones((2, 175)), x, 25_000.0,
+        ...                               rule="oracle", band=(3500.0, 6500.0))
+        >>> chosen.index, chosen.rule
+        (1, 'oracle')
 
     References:
         J. Wodecki, P. Kruczek, A. Bartkowiak, R. Zimroz, A. Wyłomańska, "Novel

@@ -7,17 +7,17 @@ from numpy.typing import ArrayLike
 
 
 def kurtosis(x: ArrayLike, *, excess: bool = False, axis: int = -1) -> np.ndarray:
-    r"""Pearson (non-excess by default) sample kurtosis along ``axis``.
+    r"""Pearson (non-excess by default) sample kurtosis along `axis`.
 
-    .. math::
-
-        \kappa = \frac{\frac1n \sum_i (x_i - \bar x)^4}
-        {\big(\frac1n \sum_i (x_i - \bar x)^2\big)^2}
-        \quad (-3 \text{ if } \texttt{excess}).
+    $$
+    \kappa = \frac{\frac1n \sum_i (x_i - \bar x)^4}
+    {\big(\frac1n \sum_i (x_i - \bar x)^2\big)^2}
+    \quad (-3 \text{ if } \texttt{excess}).
+    $$
 
     A Gaussian gives 3 (0 in excess form); impulsive signals give more. This is
-    the biased moment estimator of MATLAB ``kurtosis(x)`` and of
-    ``scipy.stats.kurtosis(x, fisher=not excess, bias=True)``.
+    the biased moment estimator of MATLAB `kurtosis(x)` and of
+    `scipy.stats.kurtosis(x, fisher=not excess, bias=True)`.
 
     Args:
         x: Samples; any shape.
@@ -25,11 +25,20 @@ def kurtosis(x: ArrayLike, *, excess: bool = False, axis: int = -1) -> np.ndarra
         axis: Axis along which to compute.
 
     Returns:
-        The kurtosis, with ``axis`` removed (a 0-d array for 1-D input; use
-        ``float()`` for a Python number).
+        The kurtosis, with `axis` removed (a 0-d array for 1-D input; use
+        `float()` for a Python number).
 
     Raises:
-        ValueError: If a slice along ``axis`` is constant (zero variance).
+        ValueError: If a slice along `axis` is constant (zero variance).
+
+    Examples:
+        >>> import numpy as np
+        >>> float(kurtosis([1.0, -1.0, 1.0, -1.0]))  # two-point law: the minimum
+        1.0
+        >>> spike = np.zeros(100)
+        >>> spike[0] = 1.0
+        >>> round(float(kurtosis(spike)), 2)  # one impulse in 100 samples
+        98.01
 
     References:
         K. Pearson, "'Das Fehlergesetz und seine Verallgemeinerungen durch Fechner
@@ -48,20 +57,24 @@ def kurtosis(x: ArrayLike, *, excess: bool = False, axis: int = -1) -> np.ndarra
 
 
 def hoyer_sparsity(H: ArrayLike) -> np.ndarray:
-    r"""Hoyer sparsity of each row of ``H`` (of a 1-D array if given one).
+    r"""Hoyer sparsity of each row of `H` (of a 1-D array if given one).
 
-    .. math::
-
-        \sigma(h) = \frac{\sqrt n - \|h\|_1 / \|h\|_2}{\sqrt n - 1} \in [0, 1],
+    $$
+    \sigma(h) = \frac{\sqrt n - \|h\|_1 / \|h\|_2}{\sqrt n - 1} \in [0, 1],
+    $$
 
     for a row of n entries: 1 for a one-hot row, 0 for a constant non-zero row.
-    An all-zero row has no defined sparsity and gives ``nan``.
+    An all-zero row has no defined sparsity and gives `nan`.
 
     Args:
-        H: Activation matrix ``(K, N)`` or a single row ``(N,)``, with N >= 2.
+        H: Activation matrix `(K, N)` or a single row `(N,)`, with N >= 2.
 
     Returns:
-        Shape ``(K,)`` (or a 0-d array for 1-D input).
+        Shape `(K,)` (or a 0-d array for 1-D input).
+
+    Examples:
+        >>> hoyer_sparsity([[0.0, 0.0, 5.0, 0.0], [2.0, 2.0, 2.0, 2.0]]).tolist()
+        [1.0, 0.0]
 
     References:
         P. O. Hoyer, "Non-negative matrix factorization with sparseness

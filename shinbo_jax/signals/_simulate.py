@@ -20,12 +20,12 @@ class BearingSignal(NamedTuple):
     """A simulated vibration record and its ground-truth parts.
 
     Attributes:
-        mixture: The observed signal, exactly ``soi + noise``, shape ``(n,)``.
+        mixture: The observed signal, exactly `soi + noise`, shape `(n,)`.
         soi: The signal of interest (the scaled, band-passed impulse train).
         noise: The additive noise.
         fs: Sampling rate in Hz.
         fault_freq: Nominal fault (impulse repetition) frequency in Hz.
-        band: ``(lo, hi)`` pass band of the SOI filter in Hz, ``carrier ∓ bandwidth``.
+        band: `(lo, hi)` pass band of the SOI filter in Hz, `carrier ∓ bandwidth`.
         impulse_starts: Sample index at which each impulse starts.
     """
 
@@ -166,34 +166,36 @@ def simulate_bearing_signal(
 
     The recipe of the Wrocław group (METHOD.md §6):
 
-    .. math::
+    $$
+    g(\tau) = \sin(2\pi f_c \tau)\, e^{-d\tau}, \quad \tau \in [0, L],
+    \qquad s_0[n] = \sum_j g(n - j P), \quad P = \mathrm{round}(f_s / f_{fault}),
+    $$
 
-        g(\tau) = \sin(2\pi f_c \tau)\, e^{-d\tau}, \quad \tau \in [0, L],
-        \qquad s_0[n] = \sum_j g(n - j P), \quad P = \mathrm{round}(f_s / f_{fault}),
-
-        \mathrm{soi} = B\,(h_{bp} \ast s_0), \qquad x = \mathrm{soi} + \mathrm{noise}.
+    $$
+    \mathrm{soi} = B\,(h_{bp} \ast s_0), \qquad x = \mathrm{soi} + \mathrm{noise}.
+    $$
 
     The first impulse starts at sample 0; an impulse that would run past the end of
-    the record is dropped. ``h_bp`` is a linear-phase FIR band-pass
-    (``scipy.signal.firwin`` with ``filter_order + 1`` taps, Hamming window) on
-    ``[f_c - bw, f_c + bw]``, applied by ``numpy.convolve(..., mode="same")``, so
+    the record is dropped. $h_{bp}$ is a linear-phase FIR band-pass
+    (`scipy.signal.firwin` with `filter_order + 1` taps, Hamming window) on
+    $[f_c - bw, f_c + bw]$, applied by `numpy.convolve(..., mode="same")`, so
     its group delay is compensated and the filtered impulses stay aligned with
-    ``impulse_starts``.
+    `impulse_starts`.
 
-    Noise models, all zero-mean and drawn from ``numpy.random.default_rng(seed)``:
+    Noise models, all zero-mean and drawn from `numpy.random.default_rng(seed)`:
 
-    - ``"gaussian"``: i.i.d. N(0, σ²) (population std σ).
-    - ``"pink"``: white Gaussian noise shaped in the frequency domain by
-      ``|G(f)|² ∝ 1/f`` (DC removed), then rescaled so that its *sample*
+    - `"gaussian"`: i.i.d. N(0, σ²) (population std σ).
+    - `"pink"`: white Gaussian noise shaped in the frequency domain by
+      $|G(f)|^2 \propto 1/f$ (DC removed), then rescaled so that its *sample*
       standard deviation equals σ exactly.
-    - ``"impulsive"``: symmetric α-stable noise (``scipy.stats.levy_stable``,
-      α = ``impulsive_alpha``, β = 0; infinite variance for α < 2). Its scale is
+    - `"impulsive"`: symmetric α-stable noise (`scipy.stats.levy_stable`,
+      α = `impulsive_alpha`, β = 0; infinite variance for α < 2). Its scale is
       set so that its *population* median absolute deviation equals that of
-      N(0, σ²), i.e. ``0.6745 σ``.
+      N(0, σ²), i.e. 0.6745 σ.
 
     Args:
         fs: Sampling rate in Hz.
-        duration: Record length in seconds; ``round(duration * fs)`` samples.
+        duration: Record length in seconds; `round(duration * fs)` samples.
         fault_freq: Impulse repetition (fault characteristic) frequency in Hz.
         carrier: Carrier f_c of each impulse in Hz (the structural resonance).
         bandwidth: Half-width of the band-pass filter in Hz.
@@ -201,16 +203,24 @@ def simulate_bearing_signal(
         decay: Damping d of each impulse in 1/s.
         impulse_length: Support L of each impulse in seconds.
         noise_std: Noise scale σ (see the noise models above).
-        noise: Noise model, one of ``"gaussian"``, ``"pink"``, ``"impulsive"``.
-        seed: Seed of the ``numpy.random.Generator`` used for the noise.
+        noise: Noise model, one of `"gaussian"`, `"pink"`, `"impulsive"`.
+        seed: Seed of the `numpy.random.Generator` used for the noise.
         filter_order: Order of the FIR band-pass (taps minus one).
         impulsive_alpha: Stability index α in (0, 2] of the impulsive noise.
 
     Returns:
-        A :class:`BearingSignal` with ``mixture == soi + noise`` exactly.
+        A :class:`BearingSignal` with `mixture == soi + noise` exactly.
 
     Raises:
         ValueError: If an argument is out of range (the message names it).
+
+    Examples:
+        >>> import numpy as np
+        >>> sim = simulate_bearing_signal(duration=0.2, seed=1)
+        >>> sim.mixture.shape, sim.band, sim.impulse_starts[:3].tolist()
+        ((5000,), (3500.0, 6500.0), [0, 833, 1666])
+        >>> bool(np.array_equal(sim.mixture, sim.soi + sim.noise))
+        True
 
     References:
         R. Zimroz, A. Wyłomańska, R. Zdunek et al., simulated SOI used by the
