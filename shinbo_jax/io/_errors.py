@@ -1,4 +1,4 @@
-"""Exception types raised by :mod:`shinbo_jax.io`."""
+"""Exception types raised by `shinbo_jax.io`."""
 
 
 class InputError(ValueError):
@@ -10,6 +10,10 @@ class InputError(ValueError):
 
     Args:
         message: Human-readable description of the problem and its fix.
+
+    Examples:
+        >>> str(InputError("File 'x.wav' is empty;\ncheck the recording."))
+        "File 'x.wav' is empty; check the recording."
     """
 
     def __init__(self, message: str) -> None:
@@ -17,4 +21,7 @@ class InputError(ValueError):
 
 
 class OutputExistsError(InputError):
-    """An output folder already holds results and overwriting was not allowed."""
+    """An output folder already holds results and overwriting was not allowed.
+
+    Raised by :func:`shinbo_jax.io.prepare_output_dir`; see the example there.
+    """
