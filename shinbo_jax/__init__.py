@@ -20,24 +20,6 @@ from ._divergence import (
     default_eps as default_eps,
     relative_floor as relative_floor,
 )
-from ._hypergrad import (
-    explicit_forward_hypergradient as explicit_forward_hypergradient,
-    hypergradient as hypergradient,
-)
-from ._solver import (
-    NonFiniteError as NonFiniteError,
-    Solution as Solution,
-    init_factors as init_factors,
-    solve as solve,
-)
-from ._updates import (
-    DiversityPenalty as DiversityPenalty,
-    L1Penalty as L1Penalty,
-    Penalty as Penalty,
-    mu_exponent as mu_exponent,
-)
-
-__version__ = "0.1.0"
 from ._fit import (
     FitResult as FitResult,
     fit_fixed_penalty as fit_fixed_penalty,
@@ -46,11 +28,21 @@ from ._fit import (
     grid_search as grid_search,
     shinbo_budget as shinbo_budget,
 )
+from ._hypergrad import (
+    explicit_forward_hypergradient as explicit_forward_hypergradient,
+    hypergradient as hypergradient,
+)
 from ._outer import (
     envsi_objective as envsi_objective,
     holdout_objective as holdout_objective,
     kurtosis_objective as kurtosis_objective,
     reconstruction_objective as reconstruction_objective,
+)
+from ._solver import (
+    NonFiniteError as NonFiniteError,
+    Solution as Solution,
+    init_factors as init_factors,
+    solve as solve,
 )
 from ._sweep import (
     SweepPlan as SweepPlan,
@@ -59,4 +51,12 @@ from ._sweep import (
     sweep as sweep,
     sweep_config_bytes as sweep_config_bytes,
 )
+from ._updates import (
+    DiversityPenalty as DiversityPenalty,
+    L1Penalty as L1Penalty,
+    Penalty as Penalty,
+    mu_exponent as mu_exponent,
+)
 from .estimator import ShinboNMF as ShinboNMF
+
+__version__ = "0.1.0"

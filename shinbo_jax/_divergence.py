@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 from jax import Array
-from jax.typing import ArrayLike
+from jax.typing import ArrayLike, DTypeLike
 
 __all__ = ["beta_divergence", "default_eps", "floor", "relative_floor"]
 
 
-def default_eps(dtype) -> float:
+def default_eps(dtype: DTypeLike) -> float:
     r"""The default positivity floor of :func:`beta_divergence` for a dtype.
 
     $\epsilon = t^{1/3}$ with $t$ the smallest normal number of the dtype (about
@@ -42,6 +42,11 @@ def default_eps(dtype) -> float:
 
     Returns:
         The floor as a Python float.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> f"{default_eps(jnp.float32):.2e}", f"{default_eps(jnp.float64):.2e}"
+        ('2.27e-13', '2.81e-103')
     """
     return float(jnp.finfo(dtype).tiny) ** (1.0 / 3.0)
 
@@ -61,6 +66,12 @@ def relative_floor(V: Array) -> Array:
 
     Returns:
         A scalar array of V's dtype.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> V = jnp.full((2, 3), 4.0, dtype=jnp.float32)
+        >>> float(relative_floor(V)) == 4.0 * float(jnp.finfo(jnp.float32).eps)
+        True
     """
     finfo = jnp.finfo(V.dtype)
     return finfo.eps * jnp.mean(V) + finfo.tiny
@@ -105,11 +116,19 @@ def beta_divergence(
     mask: ArrayLike | None = None,
     eps: float | None = None,
 ) -> Array:
-    r"""The β-divergence $D_\beta(V \mid \hat V) = \sum_{f,n} M_{fn}\,
-    d_\beta(V_{fn} \mid \hat V_{fn})$, summed over entries.
+    r"""The β-divergence between data and model, summed over entries.
 
-    β = 0 is the Itakura-Saito divergence used by SHINBO, which is scale
-    invariant: $D_0(cV \mid c\hat V) = D_0(V \mid \hat V)$ for any $c > 0$.
+    $$
+    D_\beta(V \mid \hat V) = \sum_{f,n} M_{fn}\,
+        d_\beta(V_{fn} \mid \hat V_{fn}), \qquad
+    d_\beta(v \mid \hat v) = \frac{v^\beta + (\beta - 1)\hat v^\beta
+        - \beta v \hat v^{\beta - 1}}{\beta(\beta - 1)},
+    $$
+
+    with the limits $d_0 = v/\hat v - \log(v/\hat v) - 1$ (Itakura-Saito) and
+    $d_1 = v \log(v/\hat v) - v + \hat v$ (generalised Kullback-Leibler). β = 0
+    is the divergence used by SHINBO, which is scale invariant:
+    $D_0(cV \mid c\hat V) = D_0(V \mid \hat V)$ for any $c > 0$.
 
     Args:
         V: data, nonnegative, any shape.

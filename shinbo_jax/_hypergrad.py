@@ -101,6 +101,10 @@ def hypergradient(
         >>> value, grad = hypergradient(sparsity, V, W, H, 0.1, num_steps=20)
         >>> grad.shape, bool(jnp.all(grad < 0))  # more penalty, smaller H
         ((2,), True)
+
+    References:
+        L. Franceschi, M. Donini, P. Frasconi and M. Pontil, "Forward and reverse
+        gradient-based hyperparameter optimization", ICML 2017. arXiv:1703.01785
     """
     rank = jnp.shape(W)[1]
     dtype = jnp.result_type(jnp.asarray(V), jnp.asarray(W), jnp.asarray(H), float)
@@ -174,6 +178,10 @@ def explicit_forward_hypergradient(
 
     Returns:
         `(value, grad)` with grad of shape (K,).
+
+    References:
+        L. Franceschi, M. Donini, P. Frasconi and M. Pontil, "Forward and reverse
+        gradient-based hyperparameter optimization", ICML 2017. arXiv:1703.01785
     """
     V, W, H = (jnp.asarray(a) for a in (V, W, H))
     rank = W.shape[1]

@@ -51,7 +51,12 @@ __all__ = ["NonFiniteError", "Solution", "SolverConfig", "init_factors", "solve"
 
 
 class NonFiniteError(FloatingPointError):
-    """A solver produced NaN or inf; the message says where and what to try."""
+    """A solver produced NaN or inf; the message says where and what to try.
+
+    Raised by :func:`solve`, :func:`shinbo_jax.hypergradient` and
+    :func:`shinbo_jax.fit_shinbo` on concrete results; inside `jax.jit` the
+    check goes through `equinox.error_if`, whose error carries the same message.
+    """
 
 
 class Solution(eqx.Module):
@@ -331,10 +336,18 @@ def init_factors(
         >>> W, H = init_factors(jax.random.key(0), jnp.ones((5, 7)), 3)
         >>> W.shape, H.shape, bool(jnp.allclose(W.sum(axis=0), 1.0))
         ((5, 3), (3, 7), True)
+
+    References:
+        F. Pedregosa et al., "Scikit-learn: machine learning in Python", JMLR 12
+        (2011) 2825–2830 (`sklearn.decomposition.NMF`, `init="random"`).
     """
     V = as_float_array(V, "V")
     check_matrix(V, "V")
     rank = check_positive_int(rank, "rank", "use rank ≥ 1 (K = 2: SOI + noise).")
+    # TODO(shinbo-jax maintainers): only scikit-learn's random rule is
+    #   implemented, so every run depends on the key; way out: add the
+    #   deterministic NNDSVD/NNDSVDa rules (Boutsidis & Gallopoulos 2008) as
+    #   further `method` values and test them like "random".
     if method != "random":
         raise ValueError(
             f"`method` must be 'random', got {method!r}; only the random rule of "

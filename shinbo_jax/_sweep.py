@@ -133,6 +133,12 @@ def sweep_config_bytes(
 
     Returns:
         The estimate as an int.
+
+    Examples:
+        >>> sweep_config_bytes(257, 889, 2, "float32")  # about 4.6 MB
+        4606132
+        >>> sweep_config_bytes(257, 889, 2, "float32", "shinbo")  # 5 + 4K buffers
+        14887417
     """
     _check_method(method)
     itemsize = np.dtype(dtype).itemsize
@@ -292,7 +298,15 @@ class SweepPlan:
         grid: the λ grid, G × K (NumPy).
     """
 
-    def __init__(self, V_stack, key_data, grid, spec, chunk_size, devices):
+    def __init__(
+        self,
+        V_stack: np.ndarray | Array,
+        key_data: np.ndarray,
+        grid: ArrayLike,
+        spec: _Spec,
+        chunk_size: int,
+        devices: Sequence[Any],
+    ) -> None:
         self._spec = spec
         self.num_devices = len(devices)
         self._mesh = Mesh(np.asarray(devices), (BATCH_AXIS,))
@@ -341,7 +355,7 @@ class SweepPlan:
         b, s, g = np.unravel_index(configs, self._shape)
         return SweepResult(data_index=b, seed_index=s, lam_index=g, **out)
 
-    def memory_analysis(self):
+    def memory_analysis(self) -> Any:
         """XLA's memory statistics of the compiled chunk call (compiles it once).
 
         Returns:
@@ -382,13 +396,42 @@ def plan_sweep(
     return_factors: bool = False,
     devices: Sequence[Any] | None = None,
 ) -> SweepPlan:
-    """Validate a sweep and cut it into chunks, without running it.
+    r"""Validate a sweep and cut it into chunks, without running it.
 
     Takes the arguments of :func:`sweep` (see there); use it to run the chunks
-    one at a time, e.g. to save each as it finishes and resume later.
+    one at a time, e.g. to save each as it finishes and resume later. The
+    $C = B \cdot S \cdot G$ configurations make $\lceil C / s \rceil$ chunks of
+    $s$ = `chunk_size` configurations each (the last may hold fewer).
+
+    Args:
+        V: as for :func:`sweep`.
+        lams: as for :func:`sweep`.
+        rank: as for :func:`sweep`.
+        seeds: as for :func:`sweep`.
+        method: as for :func:`sweep`.
+        num_steps: as for :func:`sweep`.
+        gamma: as for :func:`sweep`.
+        fit_options: as for :func:`sweep`.
+        max_batch_bytes: as for :func:`sweep`.
+        chunk_size: as for :func:`sweep`.
+        return_factors: as for :func:`sweep`.
+        devices: as for :func:`sweep`.
 
     Returns:
         A :class:`SweepPlan`.
+
+    Raises:
+        ValueError, TypeError: for inputs of the wrong shape or value.
+
+    Examples:
+        Planning compiles nothing; `plan.run_chunk(i)` or `plan.run()` does.
+
+        >>> import jax.numpy as jnp
+        >>> V = jnp.ones((8, 10), jnp.float32)
+        >>> plan = plan_sweep(V, jnp.array([0.0, 0.1, 1.0]), seeds=(0, 1),
+        ...                   chunk_size=4)
+        >>> plan.num_configs, plan.num_chunks, plan.chunk_configs(1).tolist()
+        (6, 2, [4, 5])
     """
     _check_method(method)
     rank = check_positive_int(rank, "rank", "use rank ≥ 1 (K = 2: SOI + noise).")
@@ -460,13 +503,15 @@ def sweep(
     Multi-host: start every process with :func:`jax.distributed.initialize`,
     build the same inputs in each, and make the same call; the mesh then spans
     the devices of all hosts (`jax.devices()`) and every process receives the
-    full result::
+    full result:
 
-        # on each of 2 hosts: python run.py 0|1
-        import sys, jax, shinbo_jax as sj
-        jax.distributed.initialize(coordinator_address="10.0.0.1:1234",
-                                   num_processes=2, process_id=int(sys.argv[1]))
-        result = sj.sweep(V, jnp.logspace(-3, 1, 64), seeds=range(8))
+    ```python
+    # on each of 2 hosts: python run.py 0|1
+    import sys, jax, shinbo_jax as sj
+    jax.distributed.initialize(coordinator_address="10.0.0.1:1234",
+                               num_processes=2, process_id=int(sys.argv[1]))
+    result = sj.sweep(V, jnp.logspace(-3, 1, 64), seeds=range(8))
+    ```
 
     On a multi-core CPU the cores can act as devices with
     `XLA_FLAGS=--xla_force_host_platform_device_count=<cores>` (set before JAX

@@ -107,6 +107,11 @@ def _power_tangent(R: Array, dR: Array, gamma: float) -> Array:
 def _update_H_jvp(rules: UpdateRules, primals, tangents):
     V, W, H, lam, mask, eps = primals
     dV, dW, dH, dlam, dmask, deps = tangents
+    # TODO(shinbo-jax maintainers): tangents in V, W, the mask or eps take plain
+    #   autodiff, which repeats the F × N work for each tangent (the "joint"
+    #   schedule pays it K times per step); way out: add the dW terms,
+    #   dV̂ = dW H + W dH, to the shared G^a/G^b contraction and test them
+    #   against plain autodiff as tests/test_hypergrad.py does for dH.
     if not all(_is_zero(t) for t in (dV, dW, dmask, deps)):
         dense = tuple(
             _instantiate(t, p) for t, p in zip(tangents, primals, strict=True)

@@ -53,12 +53,36 @@ class Penalty(eqx.Module):
 
     Subclasses implement `__call__(H, lam)` (the value, a scalar) and may override
     `gradient(H, lam)` (∂P/∂H, shape K × N); the default takes it by autodiff.
-    The MU step puts the positive part of the gradient into the denominator and
-    the negative part into the numerator, so any differentiable penalty plugs in;
-    the MM monotonicity guarantee holds for penalties linear in H (ℓ1).
+    The MU step splits the gradient $G = G^+ - G^-$ and puts the positive part
+    into the denominator and the negative part into the numerator,
+
+    $$
+    H \leftarrow H \odot \Big(\frac{W^\top(V \odot \hat V^{\beta-2}) + G^-}
+        {W^\top \hat V^{\beta-1} + G^+}\Big)^{\gamma},
+    $$
+
+    so any differentiable penalty plugs in; the MM monotonicity guarantee holds
+    for penalties linear in H (ℓ1).
+
+    Examples:
+        A squared ℓ2 (ridge) penalty, its gradient taken by autodiff:
+
+        >>> import jax.numpy as jnp
+        >>> class Ridge(Penalty):
+        ...     def __call__(self, H, lam):
+        ...         return 0.5 * jnp.sum(lam[:, None] * H**2)
+        >>> H = jnp.array([[1.0, 2.0], [3.0, 4.0]])
+        >>> Ridge().gradient(H, jnp.array([1.0, 0.5])).tolist()
+        [[1.0, 2.0], [1.5, 2.0]]
+
+    References:
+        C. Févotte and J. Idier, "Algorithms for nonnegative matrix factorization
+        with the β-divergence", Neural Computation 23(9), 2011 (the MU and its
+        MM exponent).
     """
 
     def __call__(self, H: Array, lam: Array) -> Array:
+        """The penalty value, a scalar; subclasses must implement it."""
         raise NotImplementedError
 
     def gradient(self, H: Array, lam: Array) -> Array:
@@ -67,22 +91,54 @@ class Penalty(eqx.Module):
 
 
 class L1Penalty(Penalty):
-    r"""$\mathcal P(H; \lambda) = \sum_k \lambda_k \|h_k\|_1$ (H ≥ 0): one sparsity
-    weight per row of H. The default penalty."""
+    r"""One ℓ1 sparsity weight per row of H: the default penalty.
+
+    $$
+    \mathcal P(H; \lambda) = \sum_k \lambda_k \|h_k\|_1
+        = \sum_{k,n} \lambda_k H_{kn} \quad (H \ge 0),
+    \qquad \frac{\partial \mathcal P}{\partial H_{kn}} = \lambda_k,
+    $$
+
+    so row k of the MU denominator gets $+\lambda_k$.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> H, lam = jnp.array([[1.0, 2.0], [3.0, 4.0]]), jnp.array([1.0, 0.5])
+        >>> float(L1Penalty()(H, lam)), L1Penalty().gradient(H, lam).tolist()
+        (6.5, [[1.0, 1.0], [0.5, 0.5]])
+
+    References:
+        C. Févotte and J. Idier, "Algorithms for nonnegative matrix factorization
+        with the β-divergence", Neural Computation 23(9), 2011.
+        A. Lefèvre, F. Bach and C. Févotte, "Itakura-Saito nonnegative matrix
+        factorization with group sparsity", ICASSP 2011 (normalised W,
+        penalised H).
+    """
 
     def __call__(self, H: Array, lam: Array) -> Array:
         return jnp.sum(lam * jnp.sum(H, axis=1))
 
     def gradient(self, H: Array, lam: Array) -> Array:
+        """∂P/∂H: λ_k in every entry of row k, shape K × N."""
         return jnp.broadcast_to(lam[:, None], H.shape)
 
 
 class DiversityPenalty(Penalty):
-    r"""$\mathcal P(H; \lambda) = \sum_k \lambda_k \langle h_k, \sum_{l \ne k}
-    h_l \rangle$: penalises rows that are active at the same time.
+    r"""Penalises rows of H that are active at the same time.
 
-    A coupling alternative to ℓ1 for experiments; the MU step with it is a
-    heuristic (no monotonicity guarantee).
+    $$
+    \mathcal P(H; \lambda) = \sum_k \lambda_k
+        \Big\langle h_k, \sum_{l \ne k} h_l \Big\rangle .
+    $$
+
+    A coupling alternative to ℓ1 for experiments (our form; see docs/method.md);
+    the MU step with it is a heuristic (no monotonicity guarantee).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> H, lam = jnp.array([[1.0, 2.0], [3.0, 4.0]]), jnp.array([1.0, 0.5])
+        >>> float(DiversityPenalty()(H, lam))  # (1 + 0.5) × <h_1, h_2> = 1.5 × 11
+        16.5
     """
 
     def __call__(self, H: Array, lam: Array) -> Array:
@@ -92,6 +148,16 @@ class DiversityPenalty(Penalty):
 
 def mu_exponent(gamma: str | float, beta: float) -> float:
     r"""Resolve the MU exponent γ.
+
+    The majorisation-minimisation exponent is
+
+    $$
+    \gamma(\beta) = \begin{cases}
+        1/(2 - \beta) & \beta < 1, \\
+        1 & 1 \le \beta \le 2, \\
+        1/(\beta - 1) & \beta > 2.
+    \end{cases}
+    $$
 
     Args:
         gamma: `"mm"` for the majorisation-minimisation exponent of Févotte & Idier
@@ -106,6 +172,18 @@ def mu_exponent(gamma: str | float, beta: float) -> float:
 
     Raises:
         ValueError: for an unknown string or a non-positive number.
+
+    Examples:
+        >>> mu_exponent("mm", 0.0), mu_exponent("mm", 1.5), mu_exponent("mm", 3.0)
+        (0.5, 1.0, 0.5)
+        >>> mu_exponent("heuristic", 0.0), mu_exponent(0.8, 0.0)
+        (1.0, 0.8)
+
+    References:
+        C. Févotte and J. Idier, "Algorithms for nonnegative matrix factorization
+        with the β-divergence", Neural Computation 23(9), 2011 (Table 2).
+        C. Févotte, N. Bertin and J.-L. Durrieu, "Nonnegative matrix factorization
+        with the Itakura-Saito divergence", Neural Computation 21(3), 2009.
     """
     if isinstance(gamma, str):
         if gamma == "mm":
@@ -158,12 +236,12 @@ def _safe_fractional_power(x: Array, exponent: float) -> Array:
 
 def mu_weights(
     V: Array, V_hat: Array, beta: float, mask: Array | None
-) -> tuple[Array, Array]:
+) -> tuple[Array, Array | None]:
     r"""The two F × N weight matrices of the β-MU: $M \odot V \odot \hat V^{\beta-2}$
     (numerator) and $M \odot \hat V^{\beta - 1}$ (denominator).
 
     `V_hat` must already be floored. For β = 1 without a mask the denominator
-    weight is all ones and is returned as a scalar 1 so the caller can use a sum.
+    weight is all ones and is returned as None so the caller can use a sum.
     """
     numerator = V * _power(V_hat, beta - 2.0)
     if beta == 1.0 and mask is None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from ._fit import fit_shinbo
 from ._solver import solve
@@ -13,13 +16,20 @@ __all__ = ["ShinboNMF"]
 
 
 class ShinboNMF:
-    """Sparse IS-NMF with learned row-wise penalties, scikit-learn style.
+    r"""Sparse IS-NMF with learned row-wise penalties, scikit-learn style.
 
     `fit(V)` factorises a power spectrogram V (F × N) as W H with
-    :func:`shinbo_jax.fit_shinbo`; `transform(V)` computes activations for new
-    frames with W fixed and the learned penalties. Matrices follow the
-    spectrogram convention of this package (frequencies × frames), not
-    scikit-learn's samples × features.
+    :func:`shinbo_jax.fit_shinbo`, which solves
+
+    $$
+    \min_\lambda E\big(W, H_T(\lambda), \lambda\big), \qquad
+    H_T(\lambda) \approx \arg\min_{W, H \ge 0}
+        D_{IS}(V \mid WH) + \sum_k \lambda_k \|h_k\|_1 ;
+    $$
+
+    `transform(V)` computes activations for new frames with W fixed and the
+    learned penalties. Matrices follow the spectrogram convention of this
+    package (frequencies × frames), not scikit-learn's samples × features.
 
     Args:
         n_components: K.
@@ -41,17 +51,30 @@ class ShinboNMF:
         >>> H = model.fit_transform(V)
         >>> H.shape, model.components_.shape, model.lam_.shape
         ((2, 50), (16, 2), (2,))
+
+    References:
+        L. Selicato, F. Esposito, A. Ang, N. Del Buono and R. Zdunek, "Sparse
+        hyperparametric Itakura-Saito nonnegative matrix factorization via
+        bi-level optimization", arXiv:2502.17123 (2025).
     """
 
     def __init__(self, n_components: int = 2, *, random_state: int = 0,
-                 transform_steps: int = 200, **fit_options):  # fmt: skip
+                 transform_steps: int = 200, **fit_options: Any) -> None:  # fmt: skip
         self.n_components = n_components
         self.random_state = random_state
         self.transform_steps = transform_steps
         self.fit_options = fit_options
 
-    def fit(self, V, y=None) -> ShinboNMF:
-        """Learn W, H and λ from V (F × N). `y` is ignored."""
+    def fit(self, V: ArrayLike, y: Any = None) -> ShinboNMF:
+        """Learn W, H and λ from V with :func:`shinbo_jax.fit_shinbo`.
+
+        Args:
+            V: power spectrogram, F × N, nonnegative.
+            y: ignored (scikit-learn convention).
+
+        Returns:
+            The fitted estimator itself.
+        """
         key = jax.random.key(self.random_state)
         result = fit_shinbo(V, self.n_components, key=key, **self.fit_options)
         self.components_ = np.asarray(result.W)
@@ -61,12 +84,34 @@ class ShinboNMF:
         self._scale = float(np.mean(np.asarray(V)))
         return self
 
-    def fit_transform(self, V, y=None) -> np.ndarray:
-        """`fit(V)` and return the activations H (K × N)."""
+    def fit_transform(self, V: ArrayLike, y: Any = None) -> np.ndarray:
+        """`fit(V)` and return the activations H.
+
+        Args:
+            V: power spectrogram, F × N, nonnegative.
+            y: ignored (scikit-learn convention).
+
+        Returns:
+            H, K × N, in the scale of V.
+        """
         return self.fit(V)._H
 
-    def transform(self, V) -> np.ndarray:
-        """Activations H (K × N) of new frames V (F × N) with W and λ fixed."""
+    def transform(self, V: ArrayLike) -> np.ndarray:
+        """Activations of new frames with W and λ fixed.
+
+        Runs `transform_steps` MU steps of :func:`shinbo_jax.solve` with
+        `update_W=False` from a flat H, on V scaled to mean 1 (where λ is
+        defined).
+
+        Args:
+            V: power spectrogram of new frames, F × N', with the F of `fit`.
+
+        Returns:
+            H, K × N', in the scale of V.
+
+        Raises:
+            ValueError: if the estimator is not fitted yet.
+        """
         if not hasattr(self, "components_"):
             raise ValueError(
                 "This ShinboNMF is not fitted yet; call fit(V) before transform(V)."

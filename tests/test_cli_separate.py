@@ -57,7 +57,10 @@ def test_separate_simulated_wav_writes_results_and_table(wav_file, tmp_path, cap
     assert len(shinbo["pmr"]) == 3 and len(shinbo["pmr_peak_freqs_hz"]) == 3
     assert shinbo["component"] in (0, 1) and shinbo["seconds"] > 0
     assert 0 <= report["raw"]["envsi"] <= 1
-    # The simulated fault is strong: the SOI estimate shows the 30 Hz line.
+    # The simulated fault is strong: the SOI estimate shows the 30 Hz line. The
+    # PMR peak is searched within ±2 % of 30 Hz (0.6 Hz), or at the nearest bin
+    # (~1 Hz apart) when that window holds none, so it is at most ~0.6 Hz off;
+    # 1.5 Hz (one and a half bins) therefore only catches a broken search.
     assert abs(shinbo["pmr_peak_freqs_hz"][0] - 30) < 1.5
     with np.load(out / "result.npz") as result:
         assert result["W"].shape == (257, 2) and result["H"].shape[0] == 2
@@ -98,12 +101,16 @@ def test_separate_real_recording_segment(tmp_path, capsys):
     report = json.loads((out / "report.json").read_text())
     fault = report["fault"]
     assert fault["kind"] == "bpfo" and fault["bearing"] == "SKF 6205-2RS JEM"
+    # 1796 rpm (X130RPM) gives BPFO = 107.304 Hz; abs=0.01 matches the 0.01 Hz
+    # rounding of the literal.
     assert fault["frequency_hz"] == pytest.approx(107.30, abs=0.01)
     assert "stored in the file" in fault["source"]
     assert report["input"]["fs_hz"] == 12_000 and report["input"]["channel"] == "DE"
     # The 0.007" outer-race fault is strong: raw and SHINBO both show BPFO.
     assert report["raw"]["pmr"][0] > report["raw"]["pmr_null95"]
     peak = report["methods"]["shinbo"]["pmr_peak_freqs_hz"][0]
+    # 2.2 Hz: the PMR search window, ±2 % of 107.3 Hz = ±2.15 Hz (bearing slip),
+    # rounded up, so this checks that the peak came from that window.
     assert abs(peak - 107.3) < 2.2
 
 

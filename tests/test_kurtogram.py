@@ -63,6 +63,9 @@ def test_kurtogram_grid_layout():
     assert result.kurtogram[result.admissible].max() == pytest.approx(
         result.max_kurtosis
     )
+    # Band edges are whole rfft bins (0.2 Hz here) and the top edge is capped at
+    # fs/2, so widths differ from 500 / 2**level by at most one bin: 0.7 % of
+    # the narrowest (16-band, 31 Hz) level, inside rel=0.01.
     assert result.bandwidth == pytest.approx(500.0 / 2**result.level, rel=0.01)
     assert result.envelope_fs == pytest.approx(2 * result.bandwidth, rel=0.01)
 
@@ -169,4 +172,6 @@ def test_kurtogram_envelope_keeps_the_fault_line_on_real_recordings(name):
     # clearly above it.
     assert chosen.ratios[0] > 0.7 * raw.ratios[0]
     assert chosen.ratios[0] > 20.0
+    # 2 %: the PMR search half-width (bearing slip, data README §2), so this
+    # checks that the peak came from the window around the fault line.
     assert abs(chosen.peak_freqs[0] - fault) < 0.02 * fault

@@ -1,9 +1,9 @@
 """Reading bearing vibration recordings and writing results safely.
 
-Loading: :func:`load_signal` reads one channel of a ``.mat`` (CWRU, MFPT or
-generic), ``.wav``, ``.npy`` or ``.csv``/``.txt`` file into a validated
+Loading: :func:`load_signal` reads one channel of a `.mat` (CWRU, MFPT or
+generic), `.wav`, `.npy` or `.csv`/`.txt` file into a validated
 :class:`Recording`. :func:`default_data_dir` finds the shared recordings
-(``SHINBO_DATA_DIR``, else ``../shared/data/bearings`` next to the repository
+(`SHINBO_DATA_DIR`, else `../shared/data/bearings` next to the repository
 root) and :func:`list_recordings` lists a folder's recording files.
 
 Checking: :func:`validate_signal` and :func:`require_min_length` raise
@@ -11,7 +11,7 @@ Checking: :func:`validate_signal` and :func:`require_min_length` raise
 the fix.
 
 Writing: :func:`prepare_output_dir` refuses to reuse a folder holding results
-unless forced (:class:`OutputExistsError`); the ``atomic_*`` writers never
+unless forced (:class:`OutputExistsError`); the `atomic_*` writers never
 leave a partial file behind.
 """
 

@@ -1,7 +1,7 @@
 """Writing result files atomically, and guarding output folders.
 
 Every writer here first writes a hidden temporary file in the target's folder,
-flushes it to disk, then renames it over the target with :func:`os.replace`, so
+flushes it to disk, then renames it over the target with `os.replace`, so
 readers see either the old file or the complete new one, never a partial file.
 If anything fails, the temporary file is removed and the target is untouched.
 
@@ -43,7 +43,7 @@ def _fsync_folder(folder: pathlib.Path) -> None:
 
 @contextlib.contextmanager
 def _atomic_file(path: PathLike) -> Iterator[BinaryIO]:
-    """Yields a binary file that replaces ``path`` only if the block succeeds."""
+    """Yields a binary file that replaces `path` only if the block succeeds."""
     target = pathlib.Path(path)
     folder = target.parent
     if not folder.is_dir():
@@ -79,6 +79,13 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> pathlib.Path:
     Raises:
         InputError: If the target's folder does not exist.
         OSError: If writing or renaming fails; no partial file is left behind.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = atomic_write_bytes(pathlib.Path(folder) / "a.bin", b"abc")
+        ...     print(path.name, path.read_bytes())
+        a.bin b'abc'
     """
     with _atomic_file(path) as handle:
         handle.write(data)
@@ -88,7 +95,7 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> pathlib.Path:
 def atomic_write_text(
     path: PathLike, text: str, *, encoding: str = "utf-8"
 ) -> pathlib.Path:
-    """Writes text to a file atomically, without newline translation.
+    r"""Writes text to a file atomically, without newline translation.
 
     Args:
         path: Target file; its folder must exist. An existing file is replaced.
@@ -101,6 +108,13 @@ def atomic_write_text(
     Raises:
         InputError: If the target's folder does not exist.
         OSError: If writing or renaming fails; no partial file is left behind.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = atomic_write_text(pathlib.Path(folder) / "a.txt", "λ = 0.1\n")
+        ...     print(path.read_text(encoding="utf-8"), end="")
+        λ = 0.1
     """
     return atomic_write_bytes(path, text.encode(encoding))
 
@@ -129,8 +143,8 @@ def atomic_write_json(path: PathLike, obj: Any) -> pathlib.Path:
     """Writes an object as JSON (indent 2, sorted keys) atomically.
 
     NumPy scalars and arrays become numbers and lists, tuples become lists and
-    paths become strings. Non-finite floats are written as ``NaN``/
-    ``Infinity``, as Python's :mod:`json` does. The text is built before the
+    paths become strings. Non-finite floats are written as `NaN`/
+    `Infinity`, as Python's `json` module does. The text is built before the
     file is opened, so an unserialisable object leaves no file behind.
 
     Args:
@@ -141,19 +155,28 @@ def atomic_write_json(path: PathLike, obj: Any) -> pathlib.Path:
         The target path.
 
     Raises:
-        TypeError: If ``obj`` holds something JSON cannot represent.
+        TypeError: If `obj` holds something JSON cannot represent.
         InputError: If the target's folder does not exist.
         OSError: If writing or renaming fails; no partial file is left behind.
+
+    Examples:
+        >>> import json, pathlib, tempfile
+        >>> import numpy as np
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = pathlib.Path(folder) / "report.json"
+        ...     _ = atomic_write_json(path, {"lam": np.array([0.1, 0.5]), "k": 2})
+        ...     print(json.loads(path.read_text()))
+        {'k': 2, 'lam': [0.1, 0.5]}
     """
     text = json.dumps(_jsonable(obj), indent=2, sort_keys=True) + "\n"
     return atomic_write_text(path, text)
 
 
 def atomic_save_npz(path: PathLike, **arrays: Any) -> pathlib.Path:
-    """Saves arrays to an uncompressed ``.npz`` archive atomically.
+    """Saves arrays to an uncompressed `.npz` archive atomically.
 
     Args:
-        path: Target file, written exactly as named (no ``.npz`` is appended);
+        path: Target file, written exactly as named (no `.npz` is appended);
             its folder must exist. An existing file is replaced.
         **arrays: The arrays, stored under their keyword names.
 
@@ -163,6 +186,15 @@ def atomic_save_npz(path: PathLike, **arrays: Any) -> pathlib.Path:
     Raises:
         InputError: If the target's folder does not exist.
         OSError: If writing or renaming fails; no partial file is left behind.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> import numpy as np
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = atomic_save_npz(pathlib.Path(folder) / "r.npz", W=np.eye(2))
+        ...     with np.load(path) as saved:
+        ...         print(saved.files, saved["W"].shape)
+        ['W'] (2, 2)
     """
     with _atomic_file(path) as handle:
         np.savez(handle, **arrays)
@@ -170,7 +202,7 @@ def atomic_save_npz(path: PathLike, **arrays: Any) -> pathlib.Path:
 
 
 def _existing_results(folder: pathlib.Path, expected: Iterable[str]) -> list[str]:
-    """Names the entries of ``folder`` that count as earlier results."""
+    """Names the entries of `folder` that count as earlier results."""
     names = tuple(expected)
     if names:
         return [name for name in names if (folder / name).exists()]
@@ -182,10 +214,10 @@ def prepare_output_dir(
 ) -> pathlib.Path:
     """Creates an output folder, refusing one that already holds results.
 
-    What counts as results: with ``expected`` empty (the default), any entry
+    What counts as results: with `expected` empty (the default), any entry
     at all in the folder, hidden files and subfolders included; with
-    ``expected`` names, only those names, so a folder holding, say, a config
-    file can be reused. With ``force=True`` the folder is used as it is:
+    `expected` names, only those names, so a folder holding, say, a config
+    file can be reused. With `force=True` the folder is used as it is:
     nothing is deleted, and files of the same names are replaced when the run
     writes them.
 
@@ -198,9 +230,22 @@ def prepare_output_dir(
         The folder as a path.
 
     Raises:
-        InputError: If ``path`` exists and is not a folder, or cannot be
+        InputError: If `path` exists and is not a folder, or cannot be
             created.
-        OutputExistsError: If the folder holds results and ``force`` is False.
+        OutputExistsError: If the folder holds results and `force` is False.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as root:
+        ...     out = prepare_output_dir(pathlib.Path(root) / "run")
+        ...     _ = (out / "report.json").write_text("{}")
+        ...     try:
+        ...         prepare_output_dir(out)
+        ...     except OutputExistsError:
+        ...         print("refused")
+        ...     print(prepare_output_dir(out, force=True) == out)
+        refused
+        True
     """
     folder = pathlib.Path(path)
     if folder.exists() and not folder.is_dir():

@@ -2,7 +2,7 @@
 
 
 class InputError(ValueError):
-    """A recording, an argument or an output folder cannot be used as given.
+    r"""A recording, an argument or an output folder cannot be used as given.
 
     The message is always one line that names the problem, the offending value
     and the fix, so a command-line front end can print it unchanged. Line breaks

@@ -14,8 +14,8 @@ from ._matfile import load_mat
 from ._recording import Recording, check_fs
 from ._select import Channel, pick_column, resolve_fs, unreadable
 
-#: File extensions :func:`load_signal` understands (matched case-insensitively).
 SUPPORTED_EXTENSIONS = (".csv", ".mat", ".npy", ".txt", ".wav")
+"""File extensions :func:`load_signal` understands (matched case-insensitively)."""
 
 # UTF-8, skipping the byte-order mark that spreadsheet programs often write.
 _TEXT_ENCODING = "utf-8-sig"
@@ -86,7 +86,7 @@ def _is_number(token: str) -> bool:
 
 
 def _content_lines(path: pathlib.Path, count: int) -> list[tuple[int, str]]:
-    """Returns the first ``count`` non-blank, non-comment lines with their numbers."""
+    """Returns the first `count` non-blank, non-comment lines with their numbers."""
     found: list[tuple[int, str]] = []
     with path.open(encoding=_TEXT_ENCODING) as handle:
         for number, text in enumerate(handle):
@@ -105,7 +105,7 @@ def _sniff_table(path: pathlib.Path) -> tuple[str | None, list[str] | None, int]
     The first content line is a header when any of its fields is not a number.
 
     Returns:
-        The delimiter (``","``, or None for whitespace), the header names (or
+        The delimiter (`","`, or None for whitespace), the header names (or
         None) and the number of leading lines to skip.
     """
     lines = _content_lines(path, 2)
@@ -157,7 +157,7 @@ _READERS: dict[str, _Reader] = {
 
 
 def _existing_file(path: str | os.PathLike[str], source: str) -> pathlib.Path:
-    """Checks that ``path`` names an existing regular file."""
+    """Checks that `path` names an existing regular file."""
     file = pathlib.Path(path).expanduser()
     if file.is_dir():
         raise InputError(
@@ -191,25 +191,25 @@ def load_signal(
     var: str | None = None,
     channel: int | str | None = None,
 ) -> Recording:
-    """Loads one channel of a vibration recording and validates it.
+    r"""Loads one channel of a vibration recording and validates it.
 
     The format follows the extension, case-insensitively:
 
-    * ``.mat``: CWRU files (variables ``X???_DE_time``/``_FE_time``/``_BA_time``)
+    * `.mat`: CWRU files (variables `X???_DE_time`/`_FE_time`/`_BA_time`)
       are recognised; the drive-end channel is preferred, then fan end, then
       base plate, and the rate follows the CWRU rule of
-      :mod:`shinbo_jax.io._matfile` (48 kHz for files 97-100 and the 48 kHz
-      drive-end set, else 12 kHz). MFPT files (struct ``bearing`` with ``gs``,
-      ``sr``, ``rate``, ``load``) are recognised too. Other files need ``var``
+      `shinbo_jax.io._matfile` (48 kHz for files 97-100 and the 48 kHz
+      drive-end set, else 12 kHz). MFPT files (struct `bearing` with `gs`,
+      `sr`, `rate`, `load`) are recognised too. Other files need `var`
       unless they hold exactly one one-channel numeric variable; their rate
-      comes from a scalar ``fs``, ``Fs`` or ``sr`` variable, else from ``fs``.
-    * ``.wav``: integer samples are scaled to [-1, 1]; ``channel`` picks a
+      comes from a scalar `fs`, `Fs` or `sr` variable, else from `fs`.
+    * `.wav`: integer samples are scaled to [-1, 1]; `channel` picks a
       channel of a multi-channel file (default 0).
-    * ``.npy``: a 1-D array, or 2-D (samples, channels) with ``channel``.
-    * ``.csv``/``.txt``: comma- or whitespace-separated columns with at most
-      one header line; ``channel`` picks a column by index or header name.
+    * `.npy`: a 1-D array, or 2-D (samples, channels) with `channel`.
+    * `.csv`/`.txt`: comma- or whitespace-separated columns with at most
+      one header line; `channel` picks a column by index or header name.
 
-    Several columns (NPY, CSV, 2-D MAT variables) with no ``channel`` is an
+    Several columns (NPY, CSV, 2-D MAT variables) with no `channel` is an
     error rather than a silent choice; only WAV defaults to channel 0.
 
     Args:
@@ -217,19 +217,28 @@ def load_signal(
         fs: Sampling rate in Hz. Required for NPY and CSV/text files and for
             MAT files that store no rate; when given it overrides the rate in
             the file or the CWRU rule.
-        var: MAT variable to read (struct fields as ``"struct.field"``). MAT
+        var: MAT variable to read (struct fields as `"struct.field"`). MAT
             files only.
-        channel: CWRU ``"DE"``, ``"FE"`` or ``"BA"``; for other formats a
+        channel: CWRU `"DE"`, `"FE"` or `"BA"`; for other formats a
             column index (int or digit string) or a CSV header name.
 
     Returns:
-        The validated recording; ``meta["fs_origin"]`` says whether the rate
-        came from the ``"argument"``, the ``"file"`` or the ``"cwru-rule"``.
+        The validated recording; `meta["fs_origin"]` says whether the rate
+        came from the `"argument"`, the `"file"` or the `"cwru-rule"`.
 
     Raises:
         InputError: If the file is missing, unreadable or of an unknown format;
             the variable or channel is unknown; the sampling rate is missing or
             not positive; or the signal is empty, constant or not finite.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = pathlib.Path(folder) / "accel.csv"
+        ...     _ = path.write_text("time,accel\n0.0,0.5\n0.001,-0.25\n0.002,1.0\n")
+        ...     rec = load_signal(path, fs=1000.0, channel="accel")
+        >>> rec.x.tolist(), rec.fs, rec.variable, rec.meta["fs_origin"]
+        ([0.5, -0.25, 1.0], 1000.0, 'accel', 'argument')
     """
     source = os.fspath(path)
     if fs is not None:

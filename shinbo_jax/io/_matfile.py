@@ -1,8 +1,8 @@
-"""MATLAB ``.mat`` recordings: the CWRU and MFPT layouts, and generic files.
+"""MATLAB `.mat` recordings: the CWRU and MFPT layouts, and generic files.
 
 CWRU sampling-rate rule. CWRU files do not store their sampling rate. The rate
 is inferred from the CWRU file number found in the variable names
-(``X105_DE_time`` comes from file ``105.mat``):
+(`X105_DE_time` comes from file `105.mat`):
 
 * files 97-100 (normal baseline) are 48 kHz; the README of the shared data
   shows this for 97 (its 243 938 samples match the 48 kHz fault file 109, and
@@ -12,7 +12,7 @@ is inferred from the CWRU file number found in the variable names
   250-253 and 262-265;
 * every other file number is 12 kHz (the 12 kHz drive-end and fan-end sets).
 
-An explicit ``fs`` argument always overrides the rule.
+An explicit `fs` argument always overrides the rule.
 """
 
 import itertools
@@ -48,7 +48,7 @@ def cwru_rate(file_number: int) -> float:
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flattens nested MATLAB structs into ``"outer.inner"`` keys."""
+    """Flattens nested MATLAB structs into `"outer.inner"` keys."""
     flat: dict[str, Any] = {}
     for name, value in tree.items():
         if isinstance(value, dict):
@@ -60,6 +60,13 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _read_mat(path: pathlib.Path, source: str) -> dict[str, Any]:
     """Reads a MAT file into a flat name-to-value dict, structs as dotted keys."""
+    # TODO(shinbo-jax maintainers): a corrupt v5 file can crash the interpreter
+    #   (SIGSEGV) inside scipy.io.loadmat, which does not range-check element
+    #   type codes (the strict xfail in tests/test_fuzz.py); way out: parse in
+    #   a child process, or check the element headers first, so the crash
+    #   becomes an InputError.
+    # TODO(shinbo-jax maintainers): MATLAB v7.3 (HDF5) files are refused;
+    #   way out: read them with h5py, an optional dependency, when installed.
     try:
         contents = scipy.io.loadmat(path, simplify_cells=True)
     except NotImplementedError as exc:
@@ -88,7 +95,7 @@ def _scalar(value: Any) -> float | None:
 
 
 def _number_or_text(value: Any) -> float | str | None:
-    """Reads a MAT value stored either as a number or as text (MFPT ``load``)."""
+    """Reads a MAT value stored either as a number or as text (MFPT `load`)."""
     if isinstance(value, str):
         try:
             return float(value)
@@ -147,7 +154,7 @@ def _cwru_number(
     """Picks the file number when a CWRU file holds records of several numbers.
 
     Some CWRU files carry a second record under another number; the one with
-    its own ``X???RPM`` variable is taken to be the file's own.
+    its own `X???RPM` variable is taken to be the file's own.
     """
     if len(numbers) == 1:
         return next(iter(numbers))
@@ -198,7 +205,7 @@ def _load_cwru(
 def _load_mfpt(
     fields: dict[str, Any], source: str, fs: Any, var: str | None, channel: Channel
 ) -> Recording:
-    """Builds a :class:`Recording` from an MFPT file (struct ``bearing``)."""
+    """Builds a :class:`Recording` from an MFPT file (struct `bearing`)."""
     key = _MFPT_SIGNAL if var is None else var
     if channel is not None and str(channel).lower() != "gs":
         raise InputError(
@@ -265,9 +272,9 @@ def load_mat(
         path: The file.
         source: The file as the user gave it, for messages and the record.
         fs: Sampling-rate override in Hz, or None.
-        var: Variable to read (struct fields as ``"struct.field"``), or None.
-        channel: CWRU ``"DE"``/``"FE"``/``"BA"``; a column of a 2-D variable in
-            generic files; ``"gs"`` or None for MFPT files.
+        var: Variable to read (struct fields as `"struct.field"`), or None.
+        channel: CWRU `"DE"`/`"FE"`/`"BA"`; a column of a 2-D variable in
+            generic files; `"gs"` or None for MFPT files.
 
     Returns:
         The validated recording.

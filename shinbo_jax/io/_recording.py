@@ -1,4 +1,4 @@
-"""The :class:`Recording` container and the checks every loaded signal passes."""
+"""The `Recording` container and the checks every loaded signal passes."""
 
 import dataclasses
 import math
@@ -10,7 +10,7 @@ from ._errors import InputError
 
 
 def _capitalise(text: str) -> str:
-    """Upper-cases the first character of ``text`` to start a message."""
+    """Upper-cases the first character of `text` to start a message."""
     return text[:1].upper() + text[1:]
 
 
@@ -25,7 +25,7 @@ def check_fs(fs: Any, what: str = "signal") -> float:
         The rate as a Python float.
 
     Raises:
-        InputError: If ``fs`` is not a number, not finite or not positive.
+        InputError: If `fs` is not a number, not finite or not positive.
     """
     try:
         value = float(fs)
@@ -40,7 +40,7 @@ def check_fs(fs: Any, what: str = "signal") -> float:
 
 
 def _as_real_vector(x: Any, what: str) -> np.ndarray:
-    """Converts ``x`` to a 1-D float64 array, squeezing singleton axes."""
+    """Converts `x` to a 1-D float64 array, squeezing singleton axes."""
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise InputError(
@@ -60,7 +60,7 @@ def _as_real_vector(x: Any, what: str) -> np.ndarray:
 
 
 def _check_finite(arr: np.ndarray, fs: float, what: str) -> None:
-    """Raises if ``arr`` holds NaN or infinite samples, locating the first."""
+    """Raises if `arr` holds NaN or infinite samples, locating the first."""
     bad = ~np.isfinite(arr)
     n_bad = int(np.count_nonzero(bad))
     if n_bad:
@@ -77,8 +77,8 @@ def _check_finite(arr: np.ndarray, fs: float, what: str) -> None:
 def validate_signal(x: Any, fs: Any, *, what: str = "signal") -> np.ndarray:
     """Checks that a signal and its sampling rate are usable for analysis.
 
-    Singleton axes are squeezed away, so a column vector of shape ``(N, 1)`` is
-    accepted as a signal of ``N`` samples.
+    Singleton axes are squeezed away, so a column vector of shape `(N, 1)` is
+    accepted as a signal of `N` samples.
 
     Args:
         x: Samples of one channel; anything :func:`numpy.asarray` accepts.
@@ -89,9 +89,17 @@ def validate_signal(x: Any, fs: Any, *, what: str = "signal") -> np.ndarray:
         The samples as a new 1-D float64 array.
 
     Raises:
-        InputError: If ``fs`` is not positive and finite, or the signal is not
+        InputError: If `fs` is not positive and finite, or the signal is not
             real-valued, has more than one channel, is empty, holds NaN or
             infinite values, or is constant.
+
+    Examples:
+        >>> validate_signal([[1], [2], [4]], 1000.0).tolist()
+        [1.0, 2.0, 4.0]
+        >>> validate_signal([3.0, 3.0, 3.0], 1000.0, what="channel 2")
+        Traceback (most recent call last):
+            ...
+        shinbo_jax.io._errors.InputError: Channel 2 is constant (all 3 samples ...
     """
     rate = check_fs(fs, what)
     arr = _as_real_vector(x, what)
@@ -116,9 +124,9 @@ class Recording:
     """One validated channel of a vibration recording.
 
     Construction validates the signal with :func:`validate_signal`, so every
-    ``Recording`` holds a finite, non-constant, 1-D float64 signal and a positive
-    sampling rate. ``x`` is a private read-only copy of the samples: copy it
-    (``rec.x.copy()``) before modifying it in place. Recordings compare by
+    `Recording` holds a finite, non-constant, 1-D float64 signal and a positive
+    sampling rate. `x` is a private read-only copy of the samples: copy it
+    (`rec.x.copy()`) before modifying it in place. Recordings compare by
     identity.
 
     Attributes:
@@ -127,9 +135,14 @@ class Recording:
         source: Where the samples came from (usually the path as given).
         variable: Name of the MAT variable or CSV column read, or None.
         shaft_hz: Shaft rotation frequency in Hz when the file records it
-            (CWRU ``X???RPM`` / 60, MFPT ``bearing.rate``), else None.
-        meta: Further facts about the recording, e.g. ``"rig"`` (``"cwru"``,
-            ``"mfpt"`` or None), ``"format"``, ``"channel"`` and ``"fs_origin"``.
+            (CWRU `X???RPM` / 60, MFPT `bearing.rate`), else None.
+        meta: Further facts about the recording, e.g. `"rig"` (`"cwru"`,
+            `"mfpt"` or None), `"format"`, `"channel"` and `"fs_origin"`.
+
+    Examples:
+        >>> rec = Recording([0.0, 1.0, 0.0, -1.0], 2.0, "example")
+        >>> rec.n_samples, rec.duration, rec.x.flags.writeable
+        (4, 2.0, False)
     """
 
     x: np.ndarray
@@ -166,10 +179,18 @@ def require_min_length(recording: Recording | np.ndarray, n: int, what: str) -> 
     Args:
         recording: The recording (or a bare 1-D array of samples).
         n: Minimum number of samples needed.
-        what: What needs the samples, e.g. ``"an STFT frame of 4096 samples"``.
+        what: What needs the samples, e.g. `"an STFT frame of 4096 samples"`.
 
     Raises:
-        InputError: If the recording has fewer than ``n`` samples.
+        InputError: If the recording has fewer than `n` samples.
+
+    Examples:
+        >>> import numpy as np
+        >>> require_min_length(np.ones(128), 128, "one STFT frame")  # enough
+        >>> require_min_length(np.ones(100), 128, "one STFT frame")
+        Traceback (most recent call last):
+            ...
+        shinbo_jax.io._errors.InputError: Signal is too short for one STFT frame: ...
     """
     if isinstance(recording, Recording):
         size, name = recording.n_samples, f"Recording '{recording.source}'"

@@ -19,13 +19,13 @@ def unreadable(
 
     Args:
         source: The file, as the user gave it.
-        kind: The format the file was read as, e.g. ``"WAV"``.
+        kind: The format the file was read as, e.g. `"WAV"`.
         exc: The reader's exception.
         expected: What the file should hold, for the fix; defaults to
-            ``"<kind> data"``.
+            `"<kind> data"`.
 
     Returns:
-        An :class:`InputError` to raise ``from exc``.
+        An :class:`InputError` to raise `from exc`.
     """
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
@@ -42,13 +42,13 @@ def resolve_fs(
     """Settles the sampling rate: the argument wins over the file's own rate.
 
     Args:
-        fs: The ``fs`` argument, or None.
+        fs: The `fs` argument, or None.
         stored: The rate stored in the file, or None.
         source: The file, as the user gave it.
         why_missing: Why the file gives no rate, for the message.
 
     Returns:
-        The rate in Hz and its origin, ``"argument"`` or ``"file"``.
+        The rate in Hz and its origin, `"argument"` or `"file"`.
 
     Raises:
         InputError: If neither gives a rate, or the rate is not positive.
@@ -90,15 +90,15 @@ def channel_index(
     names: Sequence[str] | None = None,
     default: int | None = None,
 ) -> int:
-    """Resolves the ``channel`` argument against the columns of a table.
+    """Resolves the `channel` argument against the columns of a table.
 
     Args:
         channel: Column index (int or digit string), a column name from
-            ``names``, or None.
+            `names`, or None.
         n_columns: Number of columns available.
         source: The file, as the user gave it.
         names: Column names (e.g. from a CSV header), if any.
-        default: Column used when ``channel`` is None and there are several
+        default: Column used when `channel` is None and there are several
             columns; None makes the choice mandatory.
 
     Returns:
