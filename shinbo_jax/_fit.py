@@ -286,7 +286,8 @@ def fit_shinbo(
             0.01, for the impulsiveness of the most impulsive row; chosen by the
             synthetic benchmark, see RESULTS.md), `"holdout"`,
             `"reconstruction"`, or a callable `E(W, H, lam, V,
-            validation_mask)`; see `_outer.py`.
+            validation_mask)`; see :func:`kurtosis_objective` and
+            :func:`holdout_objective`.
         optimizer: any optax `GradientTransformation`; default `optax.adam(0.1)`
             on θ (θ = log λ by default).
         outer_steps: number of λ updates.
@@ -320,6 +321,13 @@ def fit_shinbo(
         ...                     inner_steps=5, refit_steps=5)
         >>> result.lam.shape, bool((result.lam > 0).all())
         ((2,), True)
+
+    References:
+        L. Selicato, F. Esposito, A. Ang, N. Del Buono and R. Zdunek, "Sparse
+        hyperparametric Itakura-Saito nonnegative matrix factorization via
+        bi-level optimization", arXiv:2502.17123 (2025): the bi-level problem
+        and forward-mode hypergradients. The objectives, schedules, step sizes
+        and the warm start here are our reconstruction (docs/method.md).
     """
     _check_fit_options(schedule, parametrization, outer_steps, inner_steps, lam0)
     V, scale = _prepare_data(V, rank)
@@ -411,8 +419,19 @@ def shinbo_budget(
     refit_steps: int = 100,
     warm_start_steps: int = 200,
 ) -> int:
-    """Total MU steps of a SHINBO fit (defaults: those of :func:`fit_shinbo`),
-    the budget the baselines get."""
+    """Total MU steps of a SHINBO fit: the budget the baselines get.
+
+    Args:
+        outer_steps, inner_steps, refit_steps, warm_start_steps: as for
+            :func:`fit_shinbo` (whose defaults these are).
+
+    Returns:
+        warm_start_steps + outer_steps · inner_steps + refit_steps.
+
+    Examples:
+        >>> shinbo_budget()
+        900
+    """
     return warm_start_steps + outer_steps * inner_steps + refit_steps
 
 
@@ -453,8 +472,28 @@ def fit_fixed_penalty(
     )
 
 
-def fit_mu(V, rank, *, key, num_steps=None, gamma="mm") -> FitResult:
-    """Plain IS-NMF by MU (λ = 0): :func:`fit_fixed_penalty` with λ = 0."""
+def fit_mu(
+    V: ArrayLike,
+    rank: int,
+    *,
+    key: Array,
+    num_steps: int | None = None,
+    gamma: str | float = "mm",
+) -> FitResult:
+    """Plain IS-NMF by MU (λ = 0): :func:`fit_fixed_penalty` with λ = 0.
+
+    Args:
+        V: power spectrogram, F × N, nonnegative.
+        rank: K, the number of components.
+        key: `jax.random` key of the initialisation (the same rule as
+            :func:`fit_shinbo`, so equal keys give equal starts).
+        num_steps: MU steps; default the SHINBO budget (:func:`shinbo_budget`).
+        gamma: MU exponent, as for :func:`solve`.
+
+    Returns:
+        A :class:`FitResult` with λ = 0 and the objective trace under
+        `history["divergence"]`.
+    """
     return fit_fixed_penalty(V, rank, 0.0, key=key, num_steps=num_steps, gamma=gamma)
 
 

@@ -39,14 +39,37 @@ __all__ = [
 OuterObjective = Callable[[Array, Array, Array, Array, Array], Array]
 
 
-def holdout_objective(W, H, lam, V, validation_mask) -> Array:
-    r"""$E = D_{IS}(V \mid WH)$ on the held-out bins, divided by their number."""
+def holdout_objective(
+    W: Array, H: Array, lam: Array, V: Array, validation_mask: Array
+) -> Array:
+    r"""The held-out fit: $E = D_{IS}(V \mid WH)$ on the held-out bins, divided
+    by their number.
+
+    Args:
+        W, H: the inner solver's factors (F × K, K × N).
+        lam: the penalties (unused; part of the objective signature).
+        V: the power spectrogram, F × N.
+        validation_mask: 1 on the held-out bins, 0 elsewhere.
+
+    Returns:
+        The mean IS divergence over the held-out bins, a scalar.
+    """
     count = jnp.maximum(jnp.sum(validation_mask), 1.0)
     return beta_divergence(V, W @ H, 0.0, mask=validation_mask) / count
 
 
-def reconstruction_objective(W, H, lam, V, validation_mask) -> Array:
-    r"""$E = D_{IS}(V \mid WH)$ on the fitted bins, per bin (the literal reading)."""
+def reconstruction_objective(
+    W: Array, H: Array, lam: Array, V: Array, validation_mask: Array
+) -> Array:
+    r"""The literal reading: $E = D_{IS}(V \mid WH)$ on the fitted bins, per bin.
+
+    Args:
+        W, H, lam, V, validation_mask: as for :func:`holdout_objective`; the
+            bins scored are those with `validation_mask` 0.
+
+    Returns:
+        The mean IS divergence over the fitted bins, a scalar.
+    """
     fitted = 1.0 - validation_mask
     count = jnp.maximum(jnp.sum(fitted), 1.0)
     return beta_divergence(V, W @ H, 0.0, mask=fitted) / count
@@ -59,7 +82,9 @@ def _row_kurtosis(H: Array) -> Array:
     return jnp.mean(centred**4, axis=1) / variance**2
 
 
-def kurtosis_objective(weight: float = 0.01, temperature: float = 0.2):
+def kurtosis_objective(
+    weight: float = 0.01, temperature: float = 0.2
+) -> OuterObjective:
     r"""Holdout fit minus a reward for the most impulsive activation row.
 
     $E = E_{\text{holdout}} - w \cdot \operatorname{smoothmax}_k \log \kappa(h_k)$,
@@ -101,7 +126,7 @@ def activation_envsi(H: Array, fault_freq: float, frame_rate: float, n_harmonics
 
 def envsi_objective(
     fault_freq: float, frame_rate: float, weight: float = 1.0, temperature=0.05
-):
+) -> OuterObjective:
     r"""Fault-aware objective for a known fault frequency:
     $E = E_{\text{holdout}} - w \cdot \operatorname{smoothmax}_k
     \mathrm{ENVSI}(h_k)$.
