@@ -111,8 +111,12 @@ def run_signal(sigma, noise, seed, cfg):
             yield base | failed | dict(
                 method=method, lam="diverged", seconds=float("nan")
             )
-    mu, seconds = timed(lambda: sj.fit_mu(V, rank, key=key, num_steps=budget))
-    yield row("mu", mu, seconds)
+    for gamma in sh.get("gammas", ["mm"]):
+        method = "mu" if gamma == "mm" else f"mu-γ={gamma}"
+        mu, seconds = timed(lambda gamma=gamma: sj.fit_mu(
+            V, rank, key=key, num_steps=budget, gamma=gamma
+        ))  # fmt: skip
+        yield row(method, mu, seconds)
     fixed_lam = cfg["fixed"]["default_lam"]
     fixed, seconds = timed(
         lambda: sj.fit_fixed_penalty(V, rank, fixed_lam, key=key, num_steps=budget)
