@@ -19,6 +19,7 @@ choices here are ours (see docs/method.md):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import jax
@@ -75,6 +76,24 @@ def reconstruction_objective(
     return beta_divergence(V, W @ H, 0.0, mask=fitted) / count
 
 
+@dataclasses.dataclass(frozen=True)
+class _Objective:
+    """An outer objective made of a module-level `rule` and its `settings`.
+
+    Equal settings give equal, equally hashed objectives. `fit_shinbo` takes
+    the objective as a static argument of its compiled program, so building
+    `kurtosis_objective(0.01)` afresh for every call reuses one compilation
+    instead of compiling (and caching) a new program each time; a closure would
+    hash by identity and recompile on every call.
+    """
+
+    rule: Callable
+    settings: tuple
+
+    def __call__(self, W, H, lam, V, validation_mask) -> Array:
+        return self.rule(W, H, lam, V, validation_mask, *self.settings)
+
+
 def _row_kurtosis(H: Array) -> Array:
     """Pearson kurtosis E[(h − μ)⁴]/σ⁴ of each row of H (Gaussian: 3)."""
     centred = H - jnp.mean(H, axis=1, keepdims=True)
@@ -98,12 +117,13 @@ def kurtosis_objective(
         An outer objective.
     """
 
-    def objective(W, H, lam, V, validation_mask):
-        log_kurtosis = jnp.log(_row_kurtosis(H))
-        reward = temperature * jax.nn.logsumexp(log_kurtosis / temperature)
-        return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+    return _Objective(_kurtosis_rule, (float(weight), float(temperature)))
 
-    return objective
+
+def _kurtosis_rule(W, H, lam, V, validation_mask, weight, temperature):
+    log_kurtosis = jnp.log(_row_kurtosis(H))
+    reward = temperature * jax.nn.logsumexp(log_kurtosis / temperature)
+    return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
 
 
 def activation_envsi(H: Array, fault_freq: float, frame_rate: float, n_harmonics=3):
@@ -141,12 +161,15 @@ def envsi_objective(
         An outer objective.
     """
 
-    def objective(W, H, lam, V, validation_mask):
-        scores = activation_envsi(H, fault_freq, frame_rate)
-        reward = temperature * jax.nn.logsumexp(scores / temperature)
-        return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+    settings = (float(fault_freq), float(frame_rate), float(weight), float(temperature))
+    return _Objective(_envsi_rule, settings)
 
-    return objective
+
+def _envsi_rule(W, H, lam, V, validation_mask, fault_freq, frame_rate, weight,
+                temperature):  # fmt: skip
+    scores = activation_envsi(H, fault_freq, frame_rate)
+    reward = temperature * jax.nn.logsumexp(scores / temperature)
+    return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
 
 
 def _harmonic_comb(n_frames: int, frame_rate: float, f_min, f_max, n_harmonics):
@@ -185,7 +208,7 @@ def periodicity_scores(
 
 def periodicity_objective(
     frame_rate: float, weight: float = 1.0, f_min=5.0, f_max=300.0, temperature=0.02
-):
+) -> OuterObjective:
     r"""Label-free task-aware objective: holdout fit minus a reward for the most
     periodic activation row,
     $E = E_{\text{holdout}} - w \cdot \operatorname{smoothmax}_k P(h_k)$ with P
@@ -202,12 +225,16 @@ def periodicity_objective(
         An outer objective.
     """
 
-    def objective(W, H, lam, V, validation_mask):
-        scores = periodicity_scores(H, frame_rate, f_min, f_max, 3, temperature)
-        reward = temperature * jax.nn.logsumexp(scores / temperature)
-        return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+    settings = (float(frame_rate), float(weight), float(f_min), float(f_max),
+                float(temperature))  # fmt: skip
+    return _Objective(_periodicity_rule, settings)
 
-    return objective
+
+def _periodicity_rule(W, H, lam, V, validation_mask, frame_rate, weight, f_min,
+                      f_max, temperature):  # fmt: skip
+    scores = periodicity_scores(H, frame_rate, f_min, f_max, 3, temperature)
+    reward = temperature * jax.nn.logsumexp(scores / temperature)
+    return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
 
 
 _NAMED = {"holdout": holdout_objective, "reconstruction": reconstruction_objective}

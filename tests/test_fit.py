@@ -191,3 +191,24 @@ def test_outer_objective_decreases_on_average_under_restart():
     )  # fmt: skip
     trace = np.asarray(result.history["outer"])
     assert trace[-5:].mean() < trace[:5].mean()
+
+
+def test_rebuilt_objectives_reuse_one_compilation():
+    # kurtosis_objective(w) built afresh per call must hash equal, or every
+    # fit compiles (and caches) a new program: a benchmark looping over signals
+    # ran out of memory that way.
+    from shinbo_jax._fit import _fit_shinbo
+
+    assert sj.kurtosis_objective(0.01) == sj.kurtosis_objective(0.01)
+    assert sj.kurtosis_objective(0.01) != sj.kurtosis_objective(0.02)
+    assert hash(sj.envsi_objective(30.0, 900.0)) == hash(
+        sj.envsi_objective(30.0, 900.0)
+    )
+    V = _data()
+    sj.fit_shinbo(V, 2, key=jax.random.key(0), outer=sj.kurtosis_objective(0.03),
+                  **SMALL)  # fmt: skip
+    before = _fit_shinbo._cache_size()
+    for seed in range(3):
+        sj.fit_shinbo(V, 2, key=jax.random.key(seed),
+                      outer=sj.kurtosis_objective(0.03), **SMALL)  # fmt: skip
+    assert _fit_shinbo._cache_size() == before
