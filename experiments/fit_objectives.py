@@ -24,13 +24,18 @@ import numpy as np
 import shinbo_jax as sj
 from shinbo_jax import signals
 
-
 # Fit settings compared against the grid (defaults first).
 VARIANTS = {
     "default": {},
     "120 outer steps": dict(outer_steps=120),
     "restart schedule": dict(schedule="restart"),
 }
+
+
+def row_grid() -> jnp.ndarray:
+    """The 81-point row-wise grid λ ∈ [1e-4, 1]², 9 log-spaced values a row."""
+    axis = jnp.logspace(-4, 0, 9)
+    return jnp.stack(jnp.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)
 
 
 def spectrogram(noise_std: float, seed: int):
@@ -48,8 +53,7 @@ def timed(fn):
 def gap_table(noise_stds, seeds) -> None:
     """Default fit vs the 81-point row-wise grid of the default objective, on
     several signals: the learned λ scored by the grid's own protocol."""
-    axis = jnp.logspace(-4, 0, 9)
-    grid = jnp.stack(jnp.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)
+    grid = row_grid()
     objective = sj.kurtosis_objective()
     print("| σ | seed | grid best λ | grid best | fit λ | fit score | gap |")
     print("|---|---|---|---|---|---|---|")
@@ -103,8 +107,7 @@ def main() -> None:
         print(f"| {outer} | {path} | {float(result.history['outer'][-1]):.5f} |")
     # Dense row-wise grids of the holdout and kurtosis objectives, same budget per
     # point as a default fit, same split and initialisation.
-    axis = jnp.logspace(-4, 0, 9)
-    grid = jnp.stack(jnp.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)
+    grid = row_grid()
     (_, kurt_scores), _ = timed(
         lambda: sj.grid_search(V, 2, grid, key=key, select=sj.kurtosis_objective())
     )

@@ -33,10 +33,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-FIELDS = [
-    "sigma", "noise", "seed", "method", "lam", "sir_t", "envsi", "sir_t_fa",
-    "envsi_fa", "seconds",
-]  # fmt: skip
+SCORES = ["sir_t", "envsi", "sir_t_fa", "envsi_fa"]
+FIELDS = ["sigma", "noise", "seed", "method", "lam", *SCORES, "seconds"]
 # Preferred column order of the tables; other methods (variants) follow.
 METHODS = ["mu", "fixed", "oracle-grid", "shinbo", "kurtogram"]
 
@@ -82,11 +80,10 @@ def run_signal(sigma, noise, seed, cfg):
     )
     sh = cfg["shinbo"]
     outer = sj.kurtosis_objective(weight=sh["kurtosis_weight"])
-    budget = (
-        sh["warm_start_steps"]
-        + sh["outer_steps"] * sh["inner_steps"]
-        + sh["refit_steps"]
-    )
+    budget = sj.shinbo_budget(
+        sh["outer_steps"], sh["inner_steps"], sh["refit_steps"],
+        sh["warm_start_steps"],
+    )  # fmt: skip
     base = dict(sigma=sigma, noise=noise, seed=seed)
 
     def row(method, result, seconds):
@@ -106,8 +103,7 @@ def run_signal(sigma, noise, seed, cfg):
                 refit_steps=sh["refit_steps"], lam0=sh["lam0"]))  # fmt: skip
             yield row(method, shinbo, seconds)
         except sj.NonFiniteError:
-            failed = dict.fromkeys(["sir_t", "envsi", "sir_t_fa", "envsi_fa"],
-                                   float("nan"))  # fmt: skip
+            failed = dict.fromkeys(SCORES, float("nan"))
             yield base | failed | dict(
                 method=method, lam="diverged", seconds=float("nan")
             )

@@ -356,8 +356,7 @@ def fit_shinbo(
 
 def _report_nonfinite(result: FitResult) -> FitResult:
     """Raise (or, inside jit, `error_if`) when a fit produced NaN or inf."""
-    leaves = (result.W, result.H, result.lam, result.history["lam"])
-    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in leaves]))
+    finite = _all_finite(result.W, result.H, result.lam, result.history["lam"])
     message = (
         "fit_shinbo produced NaN or inf (λ diverged or the factors overflowed); "
         "use a smaller optimiser step (e.g. optax.adam(0.05)) or fewer outer steps."

@@ -120,10 +120,21 @@ def kurtosis_objective(
     return _Objective(_kurtosis_rule, (float(weight), float(temperature)))
 
 
-def _kurtosis_rule(W, H, lam, V, validation_mask, weight, temperature):
-    log_kurtosis = jnp.log(_row_kurtosis(H))
-    reward = temperature * jax.nn.logsumexp(log_kurtosis / temperature)
+def _smooth_max(x: Array, temperature: float, axis=None) -> Array:
+    """Log-sum-exp smooth maximum τ·log Σ exp(x/τ) (→ max x as τ → 0)."""
+    return temperature * jax.nn.logsumexp(x / temperature, axis=axis)
+
+
+def _rewarded_holdout(W, H, lam, V, validation_mask, scores, weight, temperature):
+    """Holdout fit minus `weight` × the smooth maximum of per-row `scores`."""
+    reward = _smooth_max(scores, temperature)
     return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+
+
+def _kurtosis_rule(W, H, lam, V, validation_mask, weight, temperature):
+    scores = jnp.log(_row_kurtosis(H))
+    return _rewarded_holdout(W, H, lam, V, validation_mask, scores, weight,
+                             temperature)  # fmt: skip
 
 
 def activation_envsi(H: Array, fault_freq: float, frame_rate: float, n_harmonics=3):
@@ -168,8 +179,8 @@ def envsi_objective(
 def _envsi_rule(W, H, lam, V, validation_mask, fault_freq, frame_rate, weight,
                 temperature):  # fmt: skip
     scores = activation_envsi(H, fault_freq, frame_rate)
-    reward = temperature * jax.nn.logsumexp(scores / temperature)
-    return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+    return _rewarded_holdout(W, H, lam, V, validation_mask, scores, weight,
+                             temperature)  # fmt: skip
 
 
 def _harmonic_comb(n_frames: int, frame_rate: float, f_min, f_max, n_harmonics):
@@ -203,7 +214,7 @@ def periodicity_scores(
     share = (energy @ jnp.asarray(comb.T, H.dtype)) / (
         jnp.sum(energy[:, 1:], axis=1, keepdims=True) + 1e-30
     )
-    return temperature * jax.nn.logsumexp(share / temperature, axis=1)
+    return _smooth_max(share, temperature, axis=1)
 
 
 def periodicity_objective(
@@ -233,8 +244,8 @@ def periodicity_objective(
 def _periodicity_rule(W, H, lam, V, validation_mask, frame_rate, weight, f_min,
                       f_max, temperature):  # fmt: skip
     scores = periodicity_scores(H, frame_rate, f_min, f_max, 3, temperature)
-    reward = temperature * jax.nn.logsumexp(scores / temperature)
-    return holdout_objective(W, H, lam, V, validation_mask) - weight * reward
+    return _rewarded_holdout(W, H, lam, V, validation_mask, scores, weight,
+                             temperature)  # fmt: skip
 
 
 _NAMED = {"holdout": holdout_objective, "reconstruction": reconstruction_objective}
