@@ -28,7 +28,7 @@ fi
 
 echo "## sweep benchmark (bench_sweep.py, float32)"
 timeout 180 python experiments/bench_sweep.py --dtype float32 --host-devices 1 \
-  --chunk-sizes 16,64 --repeats 3 --sklearn-iters 10 --json "$out/sweep.json" \
+  --chunk-sizes auto,16 --repeats 3 --sklearn-iters 50 --json "$out/sweep.json" \
   | tee "$out/sweep.txt"
 
 python - "$out/sweep.json" "$core_status" <<'PY'

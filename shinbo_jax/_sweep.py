@@ -381,6 +381,26 @@ def _place(host: np.ndarray, sharding: NamedSharding) -> Array:
     return jax.make_array_from_callback(host.shape, sharding, lambda i: host[i])
 
 
+# Chunk size of CPU sweeps when none is given. Measured by
+# experiments/bench_sweep.py (BENCHMARKS.md, 2-core CPU, 257 × 889, K = 2,
+# float32): 64 configurations ran at 5.0-8.5 × scikit-learn's throughput in
+# chunks of 4, 4.3-6.3 × in chunks of 8, 2.2-3.9 × in chunks of 16 and 1.3-1.8 ×
+# in one chunk of 64: a chunk's working set must stay near the CPU caches, and
+# memory, the bound that sizes GPU chunks, is never the limit on a CPU.
+# TODO(shinbo-jax maintainers): measured on 2 cores only; way out: rerun the
+#   benchmark on a many-core host and make this per device if it scales so.
+CPU_CHUNK_SIZE = 4
+
+
+def _default_chunk_size(fitting: int, devices: Sequence[Any]) -> int:
+    """Configurations per chunk: as many as fit the memory bound (`fitting`), at
+    most `CPU_CHUNK_SIZE` on CPU devices, and a multiple of the device count."""
+    if all(device.platform == "cpu" for device in devices):
+        fitting = min(fitting, CPU_CHUNK_SIZE)
+    count = len(devices)
+    return max(count, max(1, fitting) // count * count)
+
+
 def plan_sweep(
     V: ArrayLike,
     lams: ArrayLike | None = None,
@@ -453,8 +473,7 @@ def plan_sweep(
     devices = list(jax.devices() if devices is None else devices)
     if chunk_size is None:
         per_config = sweep_config_bytes(*V_stack.shape[1:], rank, V_stack.dtype, method)
-        fitting = max(1, max_batch_bytes // per_config)
-        chunk_size = max(len(devices), fitting // len(devices) * len(devices))
+        chunk_size = _default_chunk_size(max_batch_bytes // per_config, devices)
     else:
         chunk_size = check_positive_int(
             chunk_size, "chunk_size", "run at least one configuration per chunk."
@@ -492,8 +511,8 @@ def sweep(
       `fit_options` (e.g. `outer_steps`, `inner_steps`, `refit_steps`, `outer`).
 
     The C = B·S·G configurations are cut into chunks of `chunk_size` (by default
-    as many as fit in `max_batch_bytes` by :func:`sweep_config_bytes`, at least
-    one per device). Each chunk is padded to a multiple of the device count and
+    as many as fit in `max_batch_bytes` by :func:`sweep_config_bytes`, at most
+    `CPU_CHUNK_SIZE` on CPUs, at least one per device). Each chunk is padded to a multiple of the device count and
     run by one jitted `jax.vmap` whose batch axis is sharded over a 1-D mesh of
     `devices` (`NamedSharding(mesh, PartitionSpec("batch"))`); the padding is
     dropped. Pure and deterministic: the same inputs give the same result, for
@@ -532,6 +551,10 @@ def sweep(
             `lam0`, `gamma`).
         max_batch_bytes: device memory bound of one chunk (all devices together).
         chunk_size: configurations per chunk; overrides `max_batch_bytes`.
+            By default as many as fit `max_batch_bytes`, and at most
+            `CPU_CHUNK_SIZE` (4, rounded up to a multiple of the device
+            count) on CPU devices, where small chunks ran fastest
+            (BENCHMARKS.md).
         return_factors: also return every W and H.
         devices: devices of the mesh; default `jax.devices()`.
         callback: `callback(done, total)` on the host after each chunk.

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 
 import jax
 import jax.numpy as jnp
@@ -14,6 +15,7 @@ import pytest
 from helpers import assert_close
 
 import shinbo_jax as sj
+import shinbo_jax._sweep as sj_sweep
 from shinbo_jax.cli import main
 
 LAMS = np.array([0.0, 0.3, 2.0])
@@ -96,13 +98,24 @@ def test_results_do_not_depend_on_the_chunk_size(reference):
 def test_chunk_size_follows_the_memory_bound():
     V = data_stack()
     config_bytes = sj.sweep_config_bytes(12, 20, 2, V.dtype)
-    plan = sj.plan_sweep(V, LAMS, seeds=SEEDS, max_batch_bytes=5 * config_bytes)
-    assert (plan.chunk_size, plan.num_chunks, plan.config_bytes) == (5, 3, config_bytes)
+    plan = sj.plan_sweep(V, LAMS, seeds=SEEDS, max_batch_bytes=3 * config_bytes)
+    assert (plan.chunk_size, plan.num_chunks, plan.config_bytes) == (3, 4, config_bytes)
     tiny = sj.plan_sweep(V, LAMS, seeds=SEEDS, max_batch_bytes=1)
     assert tiny.chunk_size == 1  # at least one configuration per device
     huge = sj.plan_sweep(V, LAMS, seeds=SEEDS, max_batch_bytes=2**40)
-    assert (huge.chunk_size, huge.num_chunks) == (12, 1)
+    # On CPU devices the cache, not the memory, bounds a chunk.
+    assert (huge.chunk_size, huge.num_chunks) == (sj_sweep.CPU_CHUNK_SIZE, 3)
     assert sj.sweep_config_bytes(12, 20, 2, jnp.float32) * 2 == config_bytes
+
+
+@pytest.mark.parametrize(
+    ("platform", "count", "fitting", "expected"),
+    [("gpu", 1, 12, 12), ("gpu", 4, 10, 8), ("gpu", 4, 0, 4), ("cpu", 1, 12, 4),
+     ("cpu", 2, 12, 4), ("cpu", 8, 12, 8), ("cpu", 3, 12, 3)],
+)  # fmt: skip
+def test_default_chunk_size_caps_cpu_chunks(platform, count, fitting, expected):
+    devices = [types.SimpleNamespace(platform=platform)] * count
+    assert sj_sweep._default_chunk_size(fitting, devices) == expected
 
 
 def test_each_method_matches_its_single_run():
