@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools as ft
 from collections.abc import Callable
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -35,7 +36,7 @@ from jax.typing import ArrayLike
 from ._divergence import beta_divergence, relative_floor
 from ._outer import OuterObjective, resolve_outer
 from ._solver import NonFiniteError, init_factors, solve
-from ._updates import L1Penalty, mu_exponent, normalize_columns, update_W
+from ._updates import L1Penalty, Penalty, mu_exponent, normalize_columns, update_W
 from ._validate import (
     as_float_array,
     check_matrix,
@@ -61,6 +62,17 @@ SCHEDULES = ("alternating", "joint", "realtime", "restart")
 # TODO(shinbo-jax maintainers): make γ = 1 safe to default to; way out: clip or
 # normalise the hypergradient, then rerun the synthetic benchmark.
 DEFAULT_GAMMA = "mm"
+
+
+class _FitConfig(NamedTuple):
+    """The static settings of a compiled fit (hashable)."""
+
+    schedule: str
+    inner_steps: int
+    gamma: str | float
+    parametrization: str
+    optimizer: optax.GradientTransformation
+    penalty: Penalty
 
 
 class FitResult(eqx.Module):
@@ -113,11 +125,12 @@ def _from_lambda(lam: Array, parametrization: str) -> Array:
     return jnp.log(lam) if parametrization == "log" else lam
 
 
-def _w_step(V, W, H, lam, mask, gamma, eps):
+def _w_step(V, W, H, lam, mask, config, eps):
     """One MU step for W on the training bins, then normalisation (alternation)."""
     W = update_W(
-        V, W, H, jnp.maximum(W @ H, eps), lam, beta=0.0, gamma=gamma,
-        penalty=L1Penalty(), mask=mask, lifted=True,
+        V, W, H, jnp.maximum(W @ H, eps), lam, beta=0.0,
+        gamma=mu_exponent(config.gamma, 0.0), penalty=config.penalty, mask=mask,
+        lifted=True,
     )  # fmt: skip
     return normalize_columns(W, H)
 
@@ -138,10 +151,9 @@ def _tangent_basis(lam: Array, parametrization: str) -> Array:
 
 def _optimiser_step(grad_theta, theta, opt_state, config):
     """One optax step on θ from the hypergradient ∇_θ f; keeps λ ≥ 0."""
-    _, _, _, parametrization, optimizer = config
-    updates, opt_state = optimizer.update(grad_theta, opt_state, theta)
+    updates, opt_state = config.optimizer.update(grad_theta, opt_state, theta)
     theta = optax.apply_updates(theta, updates)
-    if parametrization == "projection":
+    if config.parametrization == "projection":
         theta = jnp.maximum(theta, 0.0)
     return theta, opt_state
 
@@ -169,14 +181,14 @@ def _record(V, W, H, lam, value, accepted) -> dict:
 
 def _outer_step_fn(V, train, validation, outer, config):
     """The body of the outer scan for the alternating and joint schedules."""
-    schedule, inner_steps, gamma, parametrization, _ = config
+    schedule, parametrization = config.schedule, config.parametrization
     eps = relative_floor(V)
-    joint = schedule == "joint"
 
     def value_and_state(W, H, lam):
         sol = solve(
-            V, W, H, lam, num_steps=inner_steps, gamma=gamma, update_W=joint,
-            mask=train, track_objective=False, throw=False,
+            V, W, H, lam, num_steps=config.inner_steps, gamma=config.gamma,
+            update_W=schedule == "joint", mask=train, track_objective=False,
+            throw=False, penalty=config.penalty,
         )  # fmt: skip
         return outer(sol.W, sol.H, lam, V, validation), (sol.W, sol.H)
 
@@ -184,7 +196,7 @@ def _outer_step_fn(V, train, validation, outer, config):
         W, H, theta, opt_state = carry
         lam = _to_lambda(theta, parametrization)
         if schedule == "alternating":
-            W, H = _w_step(V, W, H, lam, train, mu_exponent(gamma, 0.0), eps)
+            W, H = _w_step(V, W, H, lam, train, config, eps)
 
         def directional(tangent):
             return jax.jvp(ft.partial(value_and_state, W, H), (lam,), (tangent,))
@@ -204,19 +216,18 @@ def _outer_step_fn(V, train, validation, outer, config):
 
 def _realtime_step_fn(V, train, validation, outer, config):
     """Outer scan body for the real-time schedule: T = 1, tangent Z carried."""
-    _, _, gamma, parametrization, _ = config
     eps = relative_floor(V)
 
     def h_step(W, H, lam):
         return solve(
-            V, W, H, lam, num_steps=1, gamma=gamma, update_W=False, mask=train,
-            track_objective=False, throw=False,
+            V, W, H, lam, num_steps=1, gamma=config.gamma, update_W=False,
+            mask=train, track_objective=False, throw=False, penalty=config.penalty,
         ).H  # fmt: skip
 
     def step(carry, _):
         W, H, theta, opt_state, Z = carry
-        lam = _to_lambda(theta, parametrization)
-        W, H = _w_step(V, W, H, lam, train, mu_exponent(gamma, 0.0), eps)
+        lam = _to_lambda(theta, config.parametrization)
+        W, H = _w_step(V, W, H, lam, train, config, eps)
         basis = jnp.eye(lam.shape[0], dtype=lam.dtype)
 
         def push(z, tangent):
@@ -228,7 +239,7 @@ def _realtime_step_fn(V, train, validation, outer, config):
         )
         grads = jnp.einsum("tkn,kn->t", Z, grad_H) + grad_lam
         # Z holds ∂H/∂λ (unit tangents, carried across steps); chain rule to θ.
-        grads = grads * lam if parametrization == "log" else grads
+        grads = grads * lam if config.parametrization == "log" else grads
         theta, opt_state = _optimiser_step(grads, theta, opt_state, config)
         accepted = _all_finite(value, grads, H_new, Z)
         new_carry = _accept_if_finite(
@@ -276,6 +287,7 @@ def fit_shinbo(
     refit_steps: int = 100,
     warm_start_steps: int = 200,
     gamma: str | float = DEFAULT_GAMMA,
+    penalty: Penalty | None = None,
     callback: Callable | None = None,
     callback_every: int = 10,
 ) -> FitResult:
@@ -320,6 +332,9 @@ def fit_shinbo(
             budget on the synthetic benchmark, but its hypergradients can be
             far larger: use it with a scale-free optimiser such as Adam
             (RESULTS.md).
+        penalty: the row-wise penalty whose weights are learned, any
+            :class:`Penalty`; `None` means :class:`L1Penalty`. Its λ scale may
+            differ from ℓ1's, so pass a matching `lam0`.
         callback: optional host function `callback(step, outer_value, lam)` called
             every `callback_every` outer steps (progress reporting).
         callback_every: see `callback`.
@@ -345,7 +360,10 @@ def fit_shinbo(
     _check_fit_options(schedule, parametrization, outer_steps, inner_steps, lam0)
     V, scale = _prepare_data(V, rank)
     optimizer = DEFAULT_OPTIMIZER if optimizer is None else optimizer
-    config = (schedule, inner_steps, gamma, parametrization, optimizer)
+    penalty = L1Penalty() if penalty is None else penalty
+    config = _FitConfig(
+        schedule, inner_steps, gamma, parametrization, optimizer, penalty
+    )
     W, H, lam, history = _fit_shinbo(
         V, key, jnp.broadcast_to(jnp.asarray(lam0, V.dtype), (rank,)), outer,
         config, rank, outer_steps, holdout_fraction, refit_steps, warm_start_steps,
@@ -381,16 +399,17 @@ def _fit_shinbo(
     else:
         validation = jnp.zeros_like(V)
     train = 1.0 - validation
-    schedule, _, gamma, parametrization, optimizer = config
+    gamma, parametrization = config.gamma, config.parametrization
+    penalty = config.penalty
     if warm_start_steps:
         warm = solve(
             V, W, H, lam0, num_steps=warm_start_steps, gamma=gamma, mask=train,
-            track_objective=False, throw=False,
+            track_objective=False, throw=False, penalty=penalty,
         )  # fmt: skip
         W, H = warm.W, warm.H
     theta = _from_lambda(lam0, parametrization)
-    carry = (W, H, theta, optimizer.init(theta))
-    if schedule == "realtime":
+    carry = (W, H, theta, config.optimizer.init(theta))
+    if config.schedule == "realtime":
         body = _realtime_step_fn(V, train, validation, outer_fn, config)
         carry = carry + (jnp.zeros((rank,) + H.shape, H.dtype),)
     else:
@@ -401,7 +420,7 @@ def _fit_shinbo(
     lam = _to_lambda(theta, parametrization)
     final = solve(
         V, W, H, lam, num_steps=refit_steps, gamma=gamma, track_objective=False,
-        throw=False,
+        throw=False, penalty=penalty,
     )  # fmt: skip
     return final.W, final.H, lam, history
 
@@ -455,6 +474,7 @@ def fit_fixed_penalty(
     key: Array,
     num_steps: int | None = None,
     gamma: str | float = DEFAULT_GAMMA,
+    penalty: Penalty | None = None,
 ) -> FitResult:
     """Penalised IS-NMF with a fixed penalty (one scalar or one per row).
 
@@ -469,6 +489,7 @@ def fit_fixed_penalty(
         key: `jax.random` key (same role as in :func:`fit_shinbo`).
         num_steps: MU steps; default the SHINBO budget.
         gamma: MU exponent (default `"mm"`, as for :func:`fit_shinbo`).
+        penalty: as for :func:`fit_shinbo` (`None`: ℓ1).
 
     Returns:
         A :class:`FitResult` whose history holds the objective trace.
@@ -478,7 +499,7 @@ def fit_fixed_penalty(
     key_init, _ = jax.random.split(key)
     W, H = init_factors(key_init, V, rank)
     lam = jnp.broadcast_to(jnp.asarray(lam, V.dtype), (rank,))
-    sol = solve(V, W, H, lam, num_steps=num_steps, gamma=gamma)
+    sol = solve(V, W, H, lam, num_steps=num_steps, gamma=gamma, penalty=penalty)
     return FitResult(
         sol.W, sol.H * scale, lam, dict(divergence=sol.divergence / V.size)
     )
@@ -519,6 +540,7 @@ def grid_search(
     select: str | OuterObjective = "holdout",
     holdout_fraction: float = 0.2,
     gamma: str | float = DEFAULT_GAMMA,
+    penalty: Penalty | None = None,
 ) -> tuple[FitResult, Array]:
     """Fit every λ of a grid in one vmapped call and keep the best.
 
@@ -535,6 +557,7 @@ def grid_search(
         select: objective used to score the grid points (lower is better).
         holdout_fraction: share of bins held out.
         gamma: MU exponent (default `"mm"`, as for :func:`fit_shinbo`).
+        penalty: as for :func:`fit_shinbo` (`None`: ℓ1).
 
     Returns:
         `(best, scores)`: the refitted :class:`FitResult` at the best λ and the
@@ -557,12 +580,12 @@ def grid_search(
     def score(lam):
         sol = solve(
             V, W, H, lam, num_steps=num_steps, gamma=gamma, mask=1.0 - validation,
-            track_objective=False, throw=False,
+            track_objective=False, throw=False, penalty=penalty,
         )  # fmt: skip
         return outer_fn(sol.W, sol.H, lam, V, validation)
 
     scores = jax.vmap(score)(grid)
     best = grid[jnp.argmin(scores)]
-    sol = solve(V, W, H, best, num_steps=num_steps, gamma=gamma)
+    sol = solve(V, W, H, best, num_steps=num_steps, gamma=gamma, penalty=penalty)
     history = dict(divergence=sol.divergence / V.size)
     return FitResult(sol.W, sol.H * scale, best, history), scores

@@ -212,3 +212,19 @@ def test_rebuilt_objectives_reuse_one_compilation():
         sj.fit_shinbo(V, 2, key=jax.random.key(seed),
                       outer=sj.kurtosis_objective(0.03), **SMALL)  # fmt: skip
     assert _fit_shinbo._cache_size() == before
+
+
+def test_fit_and_grid_accept_another_penalty():
+    V, key = _data(), jax.random.key(4)
+    other = sj.fit_shinbo(V, 2, key=key, penalty=sj.DiversityPenalty(), lam0=0.1,
+                          **SMALL)  # fmt: skip
+    l1 = sj.fit_shinbo(V, 2, key=key, lam0=0.1, **SMALL)
+    assert np.all(np.asarray(other.lam) > 0)
+    assert np.all(np.isfinite(np.asarray(other.H)))
+    assert not np.allclose(np.asarray(other.lam), np.asarray(l1.lam))
+    grid = jnp.array([0.01, 1.0])
+    _, other_scores = sj.grid_search(V, 2, grid, key=key, num_steps=20,
+                                     penalty=sj.DiversityPenalty())  # fmt: skip
+    _, l1_scores = sj.grid_search(V, 2, grid, key=key, num_steps=20)
+    assert np.all(np.isfinite(np.asarray(other_scores)))
+    assert not np.allclose(np.asarray(other_scores), np.asarray(l1_scores))
