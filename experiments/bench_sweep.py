@@ -226,8 +226,12 @@ def main() -> None:
     parser.add_argument("--child", choices=[*CHILDREN, "baseline"], default=None)
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--steps", type=int, default=200, help="MU steps T")
-    parser.add_argument("--sklearn-iters", type=int, default=None,
-                        help="scikit-learn iterations (default: --steps)")
+    parser.add_argument(
+        "--sklearn-iters",
+        type=int,
+        default=None,
+        help="scikit-learn iterations (default: --steps)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--chunk-sizes", default="8,16,64",

@@ -79,8 +79,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--weights", default="0.01,0.1,1")
     parser.add_argument("--penalty", choices=sorted(PENALTIES), default="l1")
-    parser.add_argument("--lam0", default="0.003",
-                        help="initial λ of the fits (comma-separated: one fit each)")
+    parser.add_argument(
+        "--lam0",
+        default="0.003",
+        help="initial λ of the fits (comma-separated: one fit each)",
+    )
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
     lam0s = [float(v) for v in args.lam0.split(",")]

@@ -242,9 +242,7 @@ def _realtime_step_fn(V, train, validation, outer, config):
         grads = grads * lam if config.parametrization == "log" else grads
         theta, opt_state = _optimiser_step(grads, theta, opt_state, config)
         accepted = _all_finite(value, grads, H_new, Z)
-        new_carry = _accept_if_finite(
-            accepted, (W, H_new, theta, opt_state, Z), carry
-        )
+        new_carry = _accept_if_finite(accepted, (W, H_new, theta, opt_state, Z), carry)
         return new_carry, _record(V, W, H_new, lam, value, accepted)
 
     return step

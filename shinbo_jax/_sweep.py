@@ -512,10 +512,11 @@ def sweep(
 
     The C = B·S·G configurations are cut into chunks of `chunk_size` (by default
     as many as fit in `max_batch_bytes` by :func:`sweep_config_bytes`, at most
-    `CPU_CHUNK_SIZE` on CPUs, at least one per device). Each chunk is padded to a multiple of the device count and
-    run by one jitted `jax.vmap` whose batch axis is sharded over a 1-D mesh of
-    `devices` (`NamedSharding(mesh, PartitionSpec("batch"))`); the padding is
-    dropped. Pure and deterministic: the same inputs give the same result, for
+    `CPU_CHUNK_SIZE` on CPUs, at least one per device). Each chunk is padded to
+    a multiple of the device count and run by one jitted `jax.vmap` whose batch
+    axis is sharded over a 1-D mesh of `devices`
+    (`NamedSharding(mesh, PartitionSpec("batch"))`); the padding is dropped.
+    Pure and deterministic: the same inputs give the same result, for
     any chunk size and device count up to round-off. Non-finite runs do not
     raise; they are flagged in `SweepResult.finite`.
 

@@ -228,3 +228,38 @@ def test_fit_and_grid_accept_another_penalty():
     _, l1_scores = sj.grid_search(V, 2, grid, key=key, num_steps=20)
     assert np.all(np.isfinite(np.asarray(other_scores)))
     assert not np.allclose(np.asarray(other_scores), np.asarray(l1_scores))
+
+
+def _planted(seed, n_freq=40, n_frames=300):
+    """V = (W* H*) ⊙ Exp(1) with one sparse row of H* (5 % of frames active)
+    and one dense row (experiments/planted.py)."""
+    keys = jax.random.split(jax.random.key(seed), 5)
+    W = jax.random.exponential(keys[0], (n_freq, 2)) + 0.05
+    spikes = jax.random.uniform(keys[1], (n_frames,)) < 0.05
+    sparse = spikes * jax.random.exponential(keys[2], (n_frames,)) * 20.0
+    dense = 1.0 + 0.3 * jax.random.uniform(keys[3], (n_frames,))
+    H = jnp.stack([sparse, dense]) + 1e-3
+    V = (W @ H) * jax.random.exponential(keys[4], (n_freq, n_frames))
+    return V, H
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_planted_problem_default_objective_penalises_the_dense_row(seed):
+    # One might expect the sparse row to earn the larger ℓ1 penalty. Under the
+    # IS divergence it does not: ℓ1 shrinks an activation by a share ∝ its size
+    # (test_solver.py::test_l1_penalty_under_is_shrinks_large_activations_most),
+    # so it flattens a sparse row's peaks, and the best point of a row-wise grid
+    # of the default objective gives the dense row the larger λ (8 of 8 seeds
+    # in experiments/planted.py; RESULTS.md, "Planted problem"). Here the draw
+    # is in float64, and for seed 0 the two rows tie at the grid's lowest λ.
+    # The study's grid and budget: 9 × 9 points in [1e-4, 1]², 900 MU steps
+    # each (a 5 × 5 grid at 300 steps flips seed 1: the margin is thin).
+    V, H_true = _planted(seed)
+    axis = jnp.logspace(-4, 0, 9)
+    grid = jnp.stack(jnp.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)
+    best, _ = sj.grid_search(V.astype(jnp.float32), 2, grid, key=jax.random.key(seed),
+                             num_steps=900, select=sj.kurtosis_objective())  # fmt: skip
+    corr = np.corrcoef(np.vstack([np.asarray(best.H), np.asarray(H_true)]))[:2, 2]
+    sparse = int(np.argmax(corr))
+    assert corr[sparse] > 0.9  # the factorisation found the planted rows
+    assert best.lam[sparse] <= best.lam[1 - sparse]

@@ -241,4 +241,3 @@ def test_l1_penalty_under_is_shrinks_large_activations_most():
     shrinkage = 1.0 - np.asarray(sol.H / h_free)[0]
     assert np.all(np.diff(shrinkage) > 0)
     assert shrinkage[0] < 0.01 and shrinkage[-1] > 0.5
-
