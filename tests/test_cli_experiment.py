@@ -77,6 +77,31 @@ def test_experiment_writes_csv_and_markdown(tmp_path, data_dir, capsys, monkeypa
     assert report["skipped"] == ["unlisted.npy"] and len(report["rows"]) == 15
 
 
+def test_a_file_listed_twice_keeps_both_rows(tmp_path, data_dir, monkeypatch):
+    # The same control with each line first (the first line drives the
+    # fault-aware objective): the summary must show both entries, not let the
+    # second overwrite the first.
+    text = (
+        TINY.split("[[recording]]")[0]
+        + (
+            '[[recording]]\nfile = "noise.wav"\nrole = "control"\n'
+            'faults = ["bpfo", "bpfi"]\ngeometry = "9,0.3126,1.537"\nshaft_hz = 10.0\n'
+        )
+        * 2
+    )
+    text = text.replace("[settings]", '[settings]\nmethods = ["mu"]')
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    out = tmp_path / "out"
+    assert main(["experiment", str(_config(tmp_path, text)), "--out", str(out),
+                 "--quiet"]) == 0  # fmt: skip
+    with open(out / "summary.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted({row["entry"] for row in rows}) == ["1", "2"]
+    summary = (out / "summary.md").read_text()
+    for entry in (1, 2):
+        assert summary.count(f"noise.wav (control) [entry {entry}]") == 2 * 2
+
+
 def _fails(capsys, argv, *words):
     status = main(argv)
     err = capsys.readouterr().err

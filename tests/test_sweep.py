@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import types
 
 import jax
@@ -164,17 +165,57 @@ dtype = "float64"
 
 [sweep]
 method = "fixed"
-num_steps = 15
+num_steps = {num_steps}
 lam = [0.0, 0.1, 1.0]
 seeds = [0, 1]
 chunk_size = {chunk_size}
 """
 
 
-def write_config(folder, chunk_size=4):
+def write_config(folder, chunk_size=4, num_steps=15):
     path = folder / "sweep.toml"
-    path.write_text(_CONFIG.format(chunk_size=chunk_size), encoding="utf-8")
+    text = _CONFIG.format(chunk_size=chunk_size, num_steps=num_steps)
+    path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+_RUN_CLI = "import sys; from shinbo_jax.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _wait_for(path, process, timeout):
+    start = time.monotonic()
+    while not path.exists():
+        assert process.poll() is None, "the sweep ended before its first chunk"
+        assert time.monotonic() - start < timeout, f"no {path.name} in {timeout} s"
+        time.sleep(0.01)
+
+
+def test_sweep_killed_mid_run_resumes_to_the_same_table(tmp_path):
+    # A hard kill (SIGKILL, no cleanup) as soon as the first chunk is on disk:
+    # finished chunks must be complete files, and a rerun must finish the rest
+    # and write the table of an uninterrupted run.
+    config = write_config(tmp_path, chunk_size=1, num_steps=4000)
+    killed, fresh = tmp_path / "killed", tmp_path / "fresh"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _RUN_CLI, "sweep", config, "--out", str(killed)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(killed / "chunks" / "chunk-00000.npz", process, timeout=300)
+    finally:
+        process.kill()
+        process.wait()
+    finished = sorted((killed / "chunks").glob("chunk-*.npz"))
+    assert 1 <= len(finished) < 12  # killed part-way, not after the end
+    assert not (killed / "results.csv").exists()
+    stamps = {path.name: path.stat().st_mtime_ns for path in finished}
+    assert main(["sweep", config, "--out", str(killed)]) == 0
+    for path in finished:  # finished chunks were loaded, not recomputed
+        assert path.stat().st_mtime_ns == stamps[path.name]
+    assert main(["sweep", config, "--out", str(fresh)]) == 0
+    table = (killed / "results.csv").read_bytes()
+    assert table == (fresh / "results.csv").read_bytes()
+    assert table.count(b"\n") == 1 + 12
 
 
 def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, capsys):

@@ -20,6 +20,7 @@ every line of the entry is scored from the same fit.
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import io
@@ -54,6 +55,7 @@ from shinbo_jax.io import (
     prepare_output_dir,
 )
 
+from ._precision import use_dtype
 from ._progress import progress_hooks
 from ._report import (
     METHOD_LABELS,
@@ -209,6 +211,7 @@ def run_experiment(args) -> int:
     """Runs `shinbo experiment` for parsed `args`; returns the exit status."""
     config = read_config(args.config)
     settings = settings_from_config(config)
+    use_dtype(settings.dtype)
     folder = _data_folder(args)
     jobs = [check_entry(entry, folder, settings) for entry in config["recording"]]
     listed = {job.name for job in jobs}
@@ -244,11 +247,11 @@ def _run_job(job: Job, settings: SeparationSettings, quiet: bool) -> Separation:
 
 
 def _rows(results):
-    """One flat record per (recording, fault line, signal)."""
-    for job, separation in results:
+    """One flat record per (config entry, fault line, signal)."""
+    for index, (job, separation) in enumerate(results, start=1):
         for label, fault in job.faults.items():
             base = {
-                "recording": job.name, "role": job.role, "line": label,
+                "entry": index, "recording": job.name, "role": job.role, "line": label,
                 "fault_hz": fault.hz, "fs_hz": job.fs, "decimate": job.decimate,
                 "duration_s": job.x.size / job.fs,
             }  # fmt: skip
@@ -258,7 +261,7 @@ def _rows(results):
 
 
 _CSV_COLUMNS = (
-    "recording", "role", "line", "fault_hz", "fs_hz", "decimate", "duration_s",
+    "entry", "recording", "role", "line", "fault_hz", "fs_hz", "decimate", "duration_s",
     "method", "envsi", "pmr1", "pmr2", "pmr3", "peak1_hz", "peak2_hz", "peak3_hz",
     "pmr_null95", "component", "band_lo_hz", "band_hi_hz", "seconds",
 )  # fmt: skip
@@ -289,8 +292,11 @@ def _compact_tables(records, methods) -> str:
     """ENVSI and PMR k = 1 of every signal, one row per recording and line."""
     grouped: dict[tuple, dict] = {}
     for record in records:
-        key = (record["recording"], record["role"], record["line"], record["fault_hz"])
+        key = (record["entry"], record["recording"], record["role"], record["line"],
+               record["fault_hz"])  # fmt: skip
         grouped.setdefault(key, {})[record["method"]] = record
+    # A file listed twice (e.g. with another first line) keeps both rows.
+    listed = collections.Counter(name for _, name in {key[:2] for key in grouped})
     signals = ["raw", *methods]
     header = ["recording", "line [Hz]"] + [METHOD_LABELS[name] for name in signals]
     parts = []
@@ -304,8 +310,9 @@ def _compact_tables(records, methods) -> str:
         ),
     ):
         rows = []
-        for (name, role, line, hz), by_method in grouped.items():
+        for (entry, name, role, line, hz), by_method in grouped.items():
             label = name + (" (control)" if role == "control" else "")
+            label += f" [entry {entry}]" if listed[name] > 1 else ""
             rows.append(
                 [label, f"{line.upper()} {hz:.2f}"]
                 + [cell(by_method[signal]) for signal in signals]
@@ -315,10 +322,11 @@ def _compact_tables(records, methods) -> str:
 
 
 def _detail_table(records) -> str:
-    header = ["recording", "line", "signal", "ENVSI", "PMR k=1", "PMR k=2",
+    header = ["entry", "recording", "line", "signal", "ENVSI", "PMR k=1", "PMR k=2",
               "PMR k=3", "peak k=1 [Hz]", "null 95 %", "time [s]"]  # fmt: skip
     rows = [
         [
+            str(record["entry"]),
             record["recording"],
             record["line"],
             METHOD_LABELS[record["method"]],

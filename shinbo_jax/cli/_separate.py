@@ -41,6 +41,7 @@ from shinbo_jax.io import (
 )
 from shinbo_jax.signals import BEARINGS
 
+from ._precision import use_dtype
 from ._progress import progress_hooks
 from ._report import dumps, methods_dict, metrics_dict, summary_table
 
@@ -258,6 +259,7 @@ def run_separate(args) -> int:
     """Runs `shinbo separate` for parsed `args`; returns the exit status."""
     methods = METHODS if args.compare else ("shinbo",)
     settings = settings_from_args(args, methods)
+    use_dtype(settings.dtype)
     recording, x, fs = load_checked(args)
     fault = resolve_fault_frequency(
         fault_freq=args.fault_freq,

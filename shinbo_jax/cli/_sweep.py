@@ -57,6 +57,7 @@ from shinbo_jax.io import (
     prepare_output_dir,
 )
 
+from ._precision import use_dtype
 from ._progress import enabled
 
 MANIFEST = "manifest.json"
@@ -194,6 +195,7 @@ def build_data(data: dict) -> tuple[np.ndarray, list[dict]]:
 
 def _plan(config: dict, chunk_size: int | None):
     data, spec = config["data"], config["sweep"]
+    use_dtype(data["dtype"])
     stack, labels = build_data(data)
     method = spec["method"]
     options = config["shinbo"] if method == "shinbo" else None
