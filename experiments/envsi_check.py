@@ -1,7 +1,7 @@
 """The fault-aware objective on simulated signals: SIR gain, and no invented line.
 
 Usage:
-    python experiments/envsi_check.py [--sigmas 3,8] [--seeds 6]
+    python experiments/envsi_check.py [--sigmas 3,8] [--seeds 6] [--weights 1,0.1]
 
 For each noise level σ (Gaussian noise) and seed, the simulated bearing signal
 (METHOD defaults: 25 kHz, 1 s, 30 Hz fault) is separated twice by
@@ -32,19 +32,26 @@ import numpy as np
 from shinbo_jax import metrics, signals
 from shinbo_jax._pipeline import SeparationSettings, separate_recording
 
-RUNS = {
-    "mu": SeparationSettings(methods=("mu",), select="envsi"),
-    "shinbo-kurtosis": SeparationSettings(methods=("shinbo",), select="envsi"),
-    "shinbo-envsi": SeparationSettings(
-        methods=("shinbo",), select="envsi", outer="envsi"
-    ),
-}
+
+def runs(weights) -> dict[str, SeparationSettings]:
+    """MU, SHINBO (kurtosis objective) and SHINBO (fault-aware objective, one
+    run per reward weight), all selecting the SOI by the fault-aware rule."""
+    out = {
+        "mu": SeparationSettings(methods=("mu",), select="envsi"),
+        "shinbo-kurtosis": SeparationSettings(methods=("shinbo",), select="envsi"),
+    }
+    for weight in weights:
+        label = "shinbo-envsi" + ("" if weight == 1.0 else f" w={weight:g}")
+        out[label] = SeparationSettings(
+            methods=("shinbo",), select="envsi", outer="envsi", envsi_weight=weight
+        )
+    return out
 
 
-def separate(x, fs, fault_freq) -> dict:
+def separate(x, fs, fault_freq, settings_by_label) -> dict:
     """The estimate and the PMR k = 1 / null level of every run on one signal."""
     out = {}
-    for label, settings in RUNS.items():
+    for label, settings in settings_by_label.items():
         separation = separate_recording(x, fs, {"fault": fault_freq}, settings)
         (result,) = separation.methods.values()
         scores = result.metrics["fault"]
@@ -58,20 +65,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sigmas", default="3,8")
     parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--weights", default="1", help="fault-aware reward weights")
     args = parser.parse_args()
     sigmas = [float(value) for value in args.sigmas.split(",")]
-    labels = ["raw signal", *RUNS]
+    settings = runs([float(value) for value in args.weights.split(",")])
+    labels = ["raw signal", *settings]
     sir = {(s, label): [] for s in sigmas for label in labels}
     control = {label: [] for label in labels}
     for sigma in sigmas:
         for seed in range(args.seeds):
             sig = signals.simulate_bearing_signal(noise_std=sigma, seed=seed)
-            faulty = separate(sig.mixture, sig.fs, sig.fault_freq)
+            faulty = separate(sig.mixture, sig.fs, sig.fault_freq, settings)
             for label, (estimate, _, _) in faulty.items():
                 n = estimate.size
                 sir[sigma, label].append(metrics.sir_t(sig.soi[:n], estimate))
             if sigma == sigmas[0]:
-                noise_only = separate(sig.noise, sig.fs, sig.fault_freq)
+                noise_only = separate(sig.noise, sig.fs, sig.fault_freq, settings)
                 for label, (_, pmr, null) in noise_only.items():
                     control[label].append((pmr, null))
             print(f"σ = {sigma:g}, seed {seed} done", flush=True)

@@ -105,6 +105,8 @@ class SeparationSettings:
         methods: Methods to run, a subset of :data:`METHODS`.
         dtype: Floating type of the factorisations (``"float32"`` is about
             twice as fast on CPU as ``"float64"``).
+        envsi_weight: Weight of the ENVSI reward of the ``"envsi"`` outer
+            objective (:func:`shinbo_jax.envsi_objective`).
     """
 
     window: int = 128
@@ -120,6 +122,7 @@ class SeparationSettings:
     fixed_lam: float = 0.01
     methods: tuple[str, ...] = ("shinbo",)
     dtype: str = "float32"
+    envsi_weight: float = 1.0
 
     def __post_init__(self) -> None:
         SpectrogramConfig(self.window, self.overlap, self.nfft)
@@ -134,10 +137,13 @@ class SeparationSettings:
                     f"`{name}` must be a positive integer; got {value!r}. Use e.g. "
                     f"--{name.replace('_', '-')} {getattr(SeparationSettings, name)}."
                 )
-        if not (math.isfinite(self.fixed_lam) and self.fixed_lam >= 0):
-            raise InputError(
-                f"`fixed_lam` must be a nonnegative number; got {self.fixed_lam!r}."
-            )
+        for name in ("fixed_lam", "envsi_weight"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise InputError(
+                    f"`{name}` must be a nonnegative number; got {value!r}. Use "
+                    f"e.g. {getattr(SeparationSettings, name)}."
+                )
         if self.dtype not in ("float32", "float64"):
             raise InputError(
                 f"`dtype` must be 'float32' or 'float64'; got {self.dtype!r}."
@@ -595,7 +601,9 @@ def _fit(name, V, settings, primary, fs, callback):
     if name == "shinbo":
         outer = settings.outer
         if outer == "envsi":
-            outer = envsi_objective(primary, settings.frame_rate(fs))
+            outer = envsi_objective(
+                primary, settings.frame_rate(fs), weight=settings.envsi_weight
+            )
         result = fit_shinbo(
             V, settings.rank, key=key, outer=outer, outer_steps=settings.outer_steps,
             inner_steps=settings.inner_steps, refit_steps=settings.refit_steps,

@@ -7,9 +7,10 @@ import pytest
 import scipy.io
 import scipy.io.wavfile
 
+from shinbo_jax._pipeline import SeparationSettings
 from shinbo_jax.cli import main
 from shinbo_jax.cli._report import json_safe
-from shinbo_jax.io import default_data_dir
+from shinbo_jax.io import InputError, default_data_dir
 from shinbo_jax.signals import simulate_bearing_signal
 
 FS = 25_000.0
@@ -206,3 +207,11 @@ def test_refuses_existing_results(tmp_path, capsys, wav_file):
     assert status == 2 and err.count("\n") == 1 and "--force" in err
     assert sorted(path.name for path in out.iterdir()) == ["report.json"]
     assert (out / "report.json").read_text() == "old"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("fixed_lam", -0.1), ("envsi_weight", float("nan"))]
+)
+def test_settings_refuse_negative_or_nonfinite_weights(field, value):
+    with pytest.raises(InputError, match=rf"`{field}` must be a nonnegative number"):
+        SeparationSettings(**{field: value})
