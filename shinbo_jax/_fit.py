@@ -112,9 +112,14 @@ def _prepare_data(V: ArrayLike, rank: int) -> tuple[Array, Array]:
     return V / scale, scale
 
 
-def _split_bins(key: Array, shape, fraction: float, dtype) -> Array:
-    """A 0/1 validation mask holding out `fraction` of the bins at random."""
-    return (jax.random.uniform(key, shape) < fraction).astype(dtype)
+def _split_bins(key: Array, shape, fraction: float, dtype, edges: bool = True):
+    """A 0/1 validation mask holding out `fraction` of the bins at random; with
+    `edges=False` the first and last frequency rows (DC and Nyquist) are never
+    held out."""
+    held_out = jax.random.uniform(key, shape) < fraction
+    if not edges:
+        held_out = held_out.at[0].set(False).at[-1].set(False)
+    return held_out.astype(dtype)
 
 
 def _to_lambda(theta: Array, parametrization: str) -> Array:
@@ -282,6 +287,7 @@ def fit_shinbo(
     schedule: str = "alternating",
     parametrization: str = "log",
     holdout_fraction: float = 0.2,
+    holdout_edges: bool = True,
     refit_steps: int = 100,
     warm_start_steps: int = 200,
     gamma: str | float = DEFAULT_GAMMA,
@@ -321,6 +327,10 @@ def fit_shinbo(
         parametrization: `"log"` (θ = log λ, λ > 0 by construction) or
             `"projection"` (θ = λ, projected onto λ ≥ 0 after each step).
         holdout_fraction: share of bins held out for validation-type objectives.
+        holdout_edges: whether the DC and Nyquist rows of V may be held out.
+            `False` keeps them for training: their power is small and erratic,
+            and at high noise one held-out DC bin the model puts near zero
+            dominated the held-out IS divergence (RESULTS.md, fit vs grid).
         refit_steps: MU steps on all bins with the learned λ at the end.
         warm_start_steps: joint MU steps with λ = `lam0` on the training bins
             before the outer loop, so that λ is tuned around an established
@@ -364,8 +374,8 @@ def fit_shinbo(
     )
     W, H, lam, history = _fit_shinbo(
         V, key, jnp.broadcast_to(jnp.asarray(lam0, V.dtype), (rank,)), outer,
-        config, rank, outer_steps, holdout_fraction, refit_steps, warm_start_steps,
-        callback, callback_every,
+        config, rank, outer_steps, (holdout_fraction, holdout_edges), refit_steps,
+        warm_start_steps, callback, callback_every,
     )  # fmt: skip
     return _report_nonfinite(FitResult(W, H * scale, lam, history))
 
@@ -386,14 +396,15 @@ def _report_nonfinite(result: FitResult) -> FitResult:
 
 @ft.partial(jax.jit, static_argnums=(3, 4, 5, 6, 7, 8, 9, 10, 11))
 def _fit_shinbo(
-    V, key, lam0, outer, config, rank, outer_steps, holdout_fraction, refit_steps,
+    V, key, lam0, outer, config, rank, outer_steps, holdout, refit_steps,
     warm_start_steps, callback, callback_every,
 ):  # fmt: skip
     key_init, key_split = jax.random.split(key)
     W, H = init_factors(key_init, V, rank)
     outer_fn, holds_out = resolve_outer(outer)
     if holds_out:
-        validation = _split_bins(key_split, V.shape, holdout_fraction, V.dtype)
+        fraction, edges = holdout
+        validation = _split_bins(key_split, V.shape, fraction, V.dtype, edges)
     else:
         validation = jnp.zeros_like(V)
     train = 1.0 - validation
@@ -537,6 +548,7 @@ def grid_search(
     num_steps: int | None = None,
     select: str | OuterObjective = "holdout",
     holdout_fraction: float = 0.2,
+    holdout_edges: bool = True,
     gamma: str | float = DEFAULT_GAMMA,
     penalty: Penalty | None = None,
 ) -> tuple[FitResult, Array]:
@@ -554,6 +566,7 @@ def grid_search(
         num_steps: MU steps per grid point; default the SHINBO budget.
         select: objective used to score the grid points (lower is better).
         holdout_fraction: share of bins held out.
+        holdout_edges: as for :func:`fit_shinbo`.
         gamma: MU exponent (default `"mm"`, as for :func:`fit_shinbo`).
         penalty: as for :func:`fit_shinbo` (`None`: ℓ1).
 
@@ -567,7 +580,7 @@ def grid_search(
     W, H = init_factors(key_init, V, rank)
     outer_fn, holds_out = resolve_outer(select)
     validation = (
-        _split_bins(key_split, V.shape, holdout_fraction, V.dtype)
+        _split_bins(key_split, V.shape, holdout_fraction, V.dtype, holdout_edges)
         if holds_out
         else jnp.zeros_like(V)
     )

@@ -263,3 +263,18 @@ def test_planted_problem_default_objective_penalises_the_dense_row(seed):
     sparse = int(np.argmax(corr))
     assert corr[sparse] > 0.9  # the factorisation found the planted rows
     assert best.lam[sparse] <= best.lam[1 - sparse]
+
+
+def test_holdout_edges_false_never_holds_out_dc_or_nyquist():
+    from shinbo_jax._fit import _split_bins
+
+    key = jax.random.key(5)
+    kept = np.asarray(_split_bins(key, (10, 400), 0.5, jnp.float32, edges=False))
+    usual = np.asarray(_split_bins(key, (10, 400), 0.5, jnp.float32))
+    assert kept[[0, -1]].sum() == 0 and usual[[0, -1]].sum() > 300
+    np.testing.assert_array_equal(kept[1:-1], usual[1:-1])
+    V, key = _data(), jax.random.key(6)
+    edges = sj.fit_shinbo(V, 2, key=key, outer="holdout", **SMALL)
+    interior = sj.fit_shinbo(V, 2, key=key, outer="holdout", holdout_edges=False,
+                             **SMALL)  # fmt: skip
+    assert not np.allclose(np.asarray(edges.lam), np.asarray(interior.lam))
