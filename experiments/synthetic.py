@@ -91,16 +91,23 @@ def run_signal(sigma, noise, seed, cfg):
         lam = " ".join(f"{v:.4g}" for v in np.asarray(result.lam))
         return base | scores | dict(method=method, lam=lam, seconds=seconds)
 
-    for gamma in sh.get("gammas", ["mm"]):
+    shinbo_variants = [
+        (gamma, edges)
+        for gamma in sh.get("gammas", ["mm"])
+        for edges in sh.get("holdout_edges", [True])
+    ]
+    for gamma, edges in shinbo_variants:
         method = "shinbo" if gamma == "mm" else f"shinbo-γ={gamma}"
+        method += "" if edges else "-interior"
         # A diverging fit raises NonFiniteError; it is recorded as a failed row
         # (NaN scores) instead of stopping the benchmark.
         try:
-            shinbo, seconds = timed(lambda gamma=gamma: sj.fit_shinbo(
+            shinbo, seconds = timed(lambda gamma=gamma, edges=edges: sj.fit_shinbo(
                 V, rank, key=key, outer=outer, gamma=gamma,
                 warm_start_steps=sh["warm_start_steps"],
                 outer_steps=sh["outer_steps"], inner_steps=sh["inner_steps"],
-                refit_steps=sh["refit_steps"], lam0=sh["lam0"]))  # fmt: skip
+                refit_steps=sh["refit_steps"], lam0=sh["lam0"],
+                holdout_edges=edges))  # fmt: skip
             yield row(method, shinbo, seconds)
         except sj.NonFiniteError:
             failed = dict.fromkeys(SCORES, float("nan"))
