@@ -274,6 +274,18 @@ def _check_fit_options(schedule, parametrization, outer_steps, inner_steps, lam0
         )
 
 
+def _resolve_penalty(penalty: Penalty | None) -> Penalty:
+    """`penalty`, or ℓ1 for None; anything else is refused with the fix."""
+    if penalty is None:
+        return L1Penalty()
+    if not isinstance(penalty, Penalty):
+        raise TypeError(
+            f"`penalty` must be a shinbo_jax.Penalty, got {penalty!r}; pass e.g. "
+            "L1Penalty(), or subclass Penalty and implement __call__(H, lam)."
+        )
+    return penalty
+
+
 def fit_shinbo(
     V: ArrayLike,
     rank: int = 2,
@@ -368,7 +380,7 @@ def fit_shinbo(
     _check_fit_options(schedule, parametrization, outer_steps, inner_steps, lam0)
     V, scale = _prepare_data(V, rank)
     optimizer = DEFAULT_OPTIMIZER if optimizer is None else optimizer
-    penalty = L1Penalty() if penalty is None else penalty
+    penalty = _resolve_penalty(penalty)
     config = _FitConfig(
         schedule, inner_steps, gamma, parametrization, optimizer, penalty
     )
@@ -508,6 +520,7 @@ def fit_fixed_penalty(
     key_init, _ = jax.random.split(key)
     W, H = init_factors(key_init, V, rank)
     lam = jnp.broadcast_to(jnp.asarray(lam, V.dtype), (rank,))
+    penalty = _resolve_penalty(penalty)
     sol = solve(V, W, H, lam, num_steps=num_steps, gamma=gamma, penalty=penalty)
     return FitResult(
         sol.W, sol.H * scale, lam, dict(divergence=sol.divergence / V.size)
@@ -575,6 +588,7 @@ def grid_search(
         score of every grid point.
     """
     V, scale = _prepare_data(V, rank)
+    penalty = _resolve_penalty(penalty)
     num_steps = shinbo_budget() if num_steps is None else num_steps
     key_init, key_split = jax.random.split(key)
     W, H = init_factors(key_init, V, rank)

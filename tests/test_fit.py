@@ -161,6 +161,18 @@ def test_bad_fit_options(option, pattern):
         sj.fit_shinbo(_data(), 2, key=jax.random.key(9), **(SMALL | option))
 
 
+@pytest.mark.parametrize("fit", ["shinbo", "fixed", "grid"])
+def test_a_penalty_that_is_not_a_penalty_is_refused(fit):
+    V, key, bad = _data(), jax.random.key(9), "l1"
+    calls = {
+        "shinbo": lambda: sj.fit_shinbo(V, 2, key=key, penalty=bad, **SMALL),
+        "fixed": lambda: sj.fit_fixed_penalty(V, 2, 0.1, key=key, penalty=bad),
+        "grid": lambda: sj.grid_search(V, 2, [0.1], key=key, penalty=bad),
+    }
+    with pytest.raises(TypeError, match="`penalty` must be a shinbo_jax.Penalty"):
+        calls[fit]()
+
+
 def test_estimator_fit_transform_and_transform():
     V = np.asarray(_data())
     model = sj.ShinboNMF(n_components=2, random_state=0, transform_steps=50, **SMALL)
