@@ -85,11 +85,12 @@ def gap_table(noise_stds, seeds, variants, outer="kurtosis") -> None:
             for name in variants:
                 options = GAP_VARIANTS[name]
                 split = {k: v for k, v in options.items() if k == "holdout_edges"}
-                if tuple(split.items()) not in grids:
-                    grids[tuple(split.items())] = sj.grid_search(
+                split_key = tuple(split.items())
+                if split_key not in grids:
+                    grids[split_key] = sj.grid_search(
                         V, 2, grid, key=key, select=objective, **split
                     )[1]
-                scores = grids[tuple(split.items())]
+                scores = grids[split_key]
                 best = int(np.argmin(np.asarray(scores)))
                 fit = sj.fit_shinbo(V, 2, key=key, outer=objective, **options)
                 _, own = sj.grid_search(V, 2, fit.lam[None], key=key,

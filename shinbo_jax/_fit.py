@@ -112,7 +112,7 @@ def _prepare_data(V: ArrayLike, rank: int) -> tuple[Array, Array]:
     return V / scale, scale
 
 
-def _split_bins(key: Array, shape, fraction: float, dtype, edges: bool = True):
+def _split_bins(key: Array, shape, fraction: float, dtype, edges: bool = True) -> Array:
     """A 0/1 validation mask holding out `fraction` of the bins at random; with
     `edges=False` the first and last frequency rows (DC and Nyquist) are never
     held out."""

@@ -398,7 +398,7 @@ def _default_chunk_size(fitting: int, devices: Sequence[Any]) -> int:
     if all(device.platform == "cpu" for device in devices):
         fitting = min(fitting, CPU_CHUNK_SIZE)
     count = len(devices)
-    return max(count, max(1, fitting) // count * count)
+    return max(count, fitting // count * count)
 
 
 def plan_sweep(
